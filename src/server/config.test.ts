@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ConfigError } from '../core/errors.js'
+import { configFromEnv, loadConfig } from './config.js'
+
+describe('config', () => {
+  it('has working defaults', () => {
+    const c = loadConfig({ env: {} })
+    assert.equal(c.port, 8443)
+    assert.equal(c.host, '127.0.0.1')
+    assert.equal(c.store, 'duckdb')
+    assert.equal(c.http, false)
+    assert.equal(c.devices, 50)
+  })
+
+  it('maps BULWARK_* variables, including nested ones', () => {
+    const env = {
+      BULWARK_PORT: '9000',
+      BULWARK_HTTP: 'true',
+      BULWARK_HUNTING__ROW_LIMIT: '10',
+      BULWARK_TLS_NAMES: 'a,b',
+    }
+    assert.deepEqual(configFromEnv(env), {
+      port: '9000',
+      http: true,
+      hunting: { rowLimit: '10' },
+      tlsNames: ['a', 'b'],
+    })
+    const c = loadConfig({ env })
+    assert.equal(c.port, 9000)
+    assert.equal(c.hunting.rowLimit, 10)
+  })
+
+  it('lets flags win over the environment', () => {
+    assert.equal(loadConfig({ env: { BULWARK_PORT: '9000' }, flags: { port: '9001' } }).port, 9001)
+  })
+
+  it('names each bad setting by its path', () => {
+    assert.throws(
+      () => loadConfig({ env: {}, flags: { port: '70000', store: 'postgres', devices: '0' } }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /port:/.test(err.message) &&
+        /devices:/.test(err.message) &&
+        /postgresUrl: is required/.test(err.message),
+    )
+  })
+
+  it('rejects unknown settings', () => {
+    assert.throws(() => loadConfig({ env: {}, flags: { prot: 1 } }), /Unrecognized key.*prot|prot/)
+  })
+})

@@ -1,0 +1,7 @@
+import type { ServerModule } from './app.js'
+
+/**
+ * The product's modules in start order. Each module exports a ServerModule from its own folder; this
+ * list is the only place that knows them all (the composition root).
+ */
+export const productModules: readonly ServerModule[] = []

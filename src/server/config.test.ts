@@ -50,3 +50,23 @@ describe('config', () => {
     assert.throws(() => loadConfig({ env: {}, flags: { prot: 1 } }), /Unrecognized key.*prot|prot/)
   })
 })
+
+describe('docs/configuration.md', () => {
+  it('documents every setting', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { configSchema } = await import('./config.js')
+    const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8')
+    const keys: string[] = []
+    const walk = (shape: Record<string, unknown>, prefix: string) => {
+      for (const [k, v] of Object.entries(shape)) {
+        let inner = v as { unwrap?: () => unknown; shape?: Record<string, unknown> }
+        while (inner.unwrap && !inner.shape) inner = inner.unwrap() as typeof inner
+        if (inner.shape) walk(inner.shape, prefix + k + '.')
+        else keys.push(prefix + k)
+      }
+    }
+    walk(configSchema.shape, '')
+    const missing = keys.filter((k) => !doc.includes('`' + k + '`'))
+    assert.deepEqual(missing, [])
+  })
+})

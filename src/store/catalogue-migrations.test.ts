@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
 import { backends } from '../../test/helpers/stores.js'
 import type { EntityDef } from '../schema/catalogue-types.js'
@@ -8,6 +11,12 @@ import { catalogueMigrations } from './catalogue-migrations.js'
 import type { Db } from './db.js'
 import { migrate, type Migration } from './migrations.js'
 import { storedColumns } from './introspect.js'
+
+function generatedDdl(dialect: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir)
+  return readFileSync(join(dir, 'src', 'schema', 'generated', `ddl-${dialect}.sql`), 'utf8')
+}
 
 function expected(tables: readonly DdlTable[]): Map<string, string[]> {
   return new Map(
@@ -52,6 +61,23 @@ for (const backend of backends) {
         assert.deepEqual(await migrate(db, catalogueMigrations), [])
       } finally {
         await db.close()
+      }
+    })
+
+    it('yield the same tables and columns as the committed generated DDL file', async () => {
+      const viaMigrations = await backend.open()
+      const viaFile = await backend.open()
+      try {
+        await migrate(viaMigrations, catalogueMigrations)
+        await viaFile.executeScript(generatedDdl(viaFile.dialect))
+        const a = await storedColumns(viaMigrations)
+        a.delete('bulwark_migrations')
+        const b = await storedColumns(viaFile)
+        assert.ok(b.size > 27)
+        assert.deepEqual(a, b)
+      } finally {
+        await viaMigrations.close()
+        await viaFile.close()
       }
     })
 

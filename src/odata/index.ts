@@ -1,0 +1,6 @@
+export type { BoundFilter, SyntaxNode } from './ast.js'
+export { entityModel, resolveProperty, DEFAULT_MAX_TOP, type ODataEntityModel } from './entity-model.js'
+export { parseFilter, MAX_FILTER_DEPTH } from './filter-parser.js'
+export { bindFilter } from './filter-binder.js'
+export { parseQueryOptions, type ODataQuery, type OrderByItem, type RawQuery } from './query-options.js'
+export { lowerFilter, lowerOrderBy, type SqlFragment, type SqlParam } from './sql-lowering.js'

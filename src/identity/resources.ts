@@ -1,0 +1,169 @@
+import {
+  APPLICATION_PERMISSIONS,
+  DELEGATED_PERMISSIONS,
+  MDE_RESOURCE_APP_ID,
+  MDE_RESOURCE_DISPLAY_NAME,
+  MDE_RESOURCE_URIS,
+} from '../schema/permissions.js'
+import { EntraError } from './entra-error.js'
+
+/** A protected API tokens can be issued for (Entra: a resource service principal). */
+export interface ResourceDef {
+  appId: string
+  displayName: string
+  identifierUris: readonly string[]
+  applicationPermissions: readonly string[]
+  delegatedPermissions: readonly string[]
+}
+
+export const MDE_RESOURCE: ResourceDef = {
+  appId: MDE_RESOURCE_APP_ID,
+  displayName: MDE_RESOURCE_DISPLAY_NAME,
+  identifierUris: [...MDE_RESOURCE_URIS, 'https://api.securitycenter.windows.com'],
+  applicationPermissions: Object.keys(APPLICATION_PERMISSIONS),
+  delegatedPermissions: Object.keys(DELEGATED_PERMISSIONS),
+}
+
+/** Bulwark's own administration API (admin API and CLI). */
+export const ADMIN_RESOURCE_APP_ID = '5b0ad1e4-6c1f-4a7e-9f4a-b0a1a2c3d4e5'
+export const ADMIN_RESOURCE_URI = 'api://bulwark-admin'
+export const ADMIN_PERMISSIONS = [
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+  'Tenant.ReadWrite.All',
+] as const
+export type AdminPermission = (typeof ADMIN_PERMISSIONS)[number]
+export const ADMIN_RESOURCE: ResourceDef = {
+  appId: ADMIN_RESOURCE_APP_ID,
+  displayName: 'Bulwark administration',
+  identifierUris: [ADMIN_RESOURCE_URI],
+  applicationPermissions: ADMIN_PERMISSIONS,
+  delegatedPermissions: ['Directory.Read.All', 'Directory.ReadWrite.All'],
+}
+
+export const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access'])
+
+const norm = (s: string) => s.trim().replace(/\/+$/, '').toLowerCase()
+
+/**
+ * Resolves resource identifiers: the App ID URIs, the app GUID, and extra aliases for the MDE API
+ * (the deployment's own API base URLs, since scripts send their configured API base as `resource`).
+ */
+export class ResourceCatalogue {
+  constructor(
+    readonly resources: readonly ResourceDef[],
+    readonly mdeAliases: () => readonly string[],
+  ) {}
+
+  find(identifier: string): ResourceDef | null {
+    const key = norm(identifier)
+    for (const r of this.resources) {
+      if (norm(r.appId) === key) return r
+      if (r.identifierUris.some((u) => norm(u) === key)) return r
+    }
+    if (this.mdeAliases().some((a) => norm(a) === key))
+      return this.resources.find((r) => r.appId === MDE_RESOURCE_APP_ID) ?? null
+    return null
+  }
+
+  byAppId(appId: string): ResourceDef | null {
+    return this.resources.find((r) => r.appId === appId) ?? null
+  }
+
+  /** Every audience string an access token for the MDE API may carry. */
+  audiences(resource: ResourceDef): Set<string> {
+    const out = new Set<string>()
+    const add = (s: string) => {
+      out.add(s)
+      out.add(s.endsWith('/') ? s.slice(0, -1) : s + '/')
+    }
+    add(resource.appId)
+    for (const u of resource.identifierUris) add(u)
+    if (resource.appId === MDE_RESOURCE_APP_ID) for (const a of this.mdeAliases()) add(a.replace(/\/+$/, ''))
+    return out
+  }
+}
+
+/** The parsed target of a token request. */
+export interface ScopeRequest {
+  resource: ResourceDef
+  /** `aud` of the token: the identifier as the client wrote it (without `/.default` or a permission). */
+  audience: string
+  /** `.default`, or explicit permission names on the resource. */
+  permissions: string[]
+  isDefault: boolean
+  oidc: Set<string>
+  /** The resource scope strings exactly as requested (echoed back so msal's cache matches). */
+  requestedResourceScopes: string[]
+}
+
+/** v2 `scope`: `<resource>/.default` or `<resource>/<perm>` items plus OIDC scopes; one resource only. */
+export function parseV2Scope(
+  scope: string | undefined,
+  catalogue: ResourceCatalogue,
+  tenantName: string,
+): ScopeRequest {
+  const items = (scope ?? '').split(/\s+/).filter(Boolean)
+  if (!items.length) throw new EntraError(900144, ['scope'])
+  const oidc = new Set<string>()
+  let resourceId: string | null = null
+  const perms: string[] = []
+  const requested: string[] = []
+  for (const item of items) {
+    if (OIDC_SCOPES.has(item.toLowerCase())) {
+      oidc.add(item.toLowerCase())
+      continue
+    }
+    const slash = item.lastIndexOf('/')
+    if (slash <= 0 || slash === item.length - 1 || /^[a-z]+:\/\/[^/]*$/i.test(item))
+      throw new EntraError(70011, [
+        `The scope '${item}' does not name a resource; use '<resource>/.default'.`,
+      ])
+    const res = item.slice(0, slash)
+    if (resourceId !== null && norm(resourceId) !== norm(res)) throw new EntraError(700022, [scope ?? ''])
+    resourceId = res
+    perms.push(item.slice(slash + 1))
+    requested.push(item)
+  }
+  if (resourceId === null)
+    throw new EntraError(70011, ['The scope contains only OpenID Connect scopes; add a resource scope.'])
+  const resource = catalogue.find(resourceId)
+  if (!resource) throw new EntraError(500011, [resourceId, tenantName])
+  const isDefault = perms.some((p) => p === '.default')
+  if (isDefault && perms.length > 1)
+    throw new EntraError(70011, ["'.default' cannot be combined with other scopes of the same resource."])
+  return {
+    resource,
+    audience: resourceId,
+    permissions: isDefault ? [] : perms,
+    isDefault,
+    oidc,
+    requestedResourceScopes: requested,
+  }
+}
+
+/** v1 `resource` (+ optional `scope` with OIDC items). */
+export function parseV1Resource(
+  resourceParam: string | undefined,
+  scope: string | undefined,
+  catalogue: ResourceCatalogue,
+  tenantName: string,
+): ScopeRequest {
+  if (!resourceParam) throw new EntraError(900144, ['resource'])
+  const resource = catalogue.find(resourceParam)
+  if (!resource) throw new EntraError(500011, [resourceParam, tenantName])
+  const oidc = new Set(
+    (scope ?? '')
+      .split(/\s+/)
+      .map((s) => s.toLowerCase())
+      .filter((s) => OIDC_SCOPES.has(s)),
+  )
+  return {
+    resource,
+    audience: resourceParam.replace(/\/+$/, ''),
+    permissions: [],
+    isDefault: true,
+    oidc,
+    requestedResourceScopes: [],
+  }
+}

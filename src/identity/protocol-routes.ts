@@ -272,6 +272,22 @@ export function registerProtocolRoutes(app: FastifyInstance, svc: IdentityServic
     }),
   )
 
+  // MSAL Python asks for the user's realm before ROPC; every Bulwark account is "Managed" (no federation).
+  app.get(
+    '/common/userrealm/:upn',
+    entra(svc, async (req, reply, origin) => {
+      const { upn } = req.params as { upn: string }
+      const domain = upn.includes('@') ? upn.slice(upn.lastIndexOf('@') + 1).toLowerCase() : ''
+      return reply.send({
+        ver: '1.0',
+        account_type: 'Managed',
+        domain_name: domain,
+        cloud_instance_name: new URL(origin).host,
+        cloud_audience_urn: 'urn:federation:MicrosoftOnline',
+      })
+    }),
+  )
+
   app.get('/error', async (req, reply) => {
     const q = req.query as Record<string, string | undefined>
     const entry = q.code ? (AADSTS as Record<string, readonly [string, number, string]>)[q.code] : undefined

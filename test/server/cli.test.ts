@@ -94,3 +94,20 @@ describe('bulwark serve: lifecycle', () => {
     }
   })
 })
+
+describe('bulwark serve: a store from a newer version', () => {
+  it('exits 1 with a clear message and leaves the store untouched', async () => {
+    const dir = tempDir()
+    const args = ['--data-dir', dir, '--port', '0', '--http', '--log-level', 'warn']
+    const s1 = await startCliServer(args, { waitReady: true })
+    s1.child.kill('SIGTERM')
+    await s1.exited
+    const { openDuckDb } = await import('../../src/store/duckdb-db.js')
+    const db = await openDuckDb({ path: join(dir, 'bulwark.duckdb') })
+    await db.execute("INSERT INTO bulwark_migrations (id, applied_at) VALUES ('9999-from-the-future', now())")
+    await db.close()
+    const r = await runCli(['serve', ...args])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /written by a newer version of Bulwark.*9999-from-the-future/)
+  })
+})

@@ -1,0 +1,190 @@
+import type { Clock } from '../../core/clock.js'
+import { errorMessage } from '../../core/errors.js'
+import {
+  formatRows,
+  type ExternalTable,
+  type HuntingEngine,
+  type HuntingPlan,
+  type HuntingScope,
+  type ResultColumn,
+} from '../../hunting/index.js'
+import type { Db } from '../../store/db.js'
+import {
+  ExternalDataError,
+  isAllowed,
+  toExternalTable,
+  type ExternalDataPolicy,
+  type ExternalFetcher,
+} from './external-data.js'
+
+export interface HuntingLimits {
+  rowLimit: number
+  timeoutMs: number
+  resultBytesLimit: number
+}
+
+export interface RunQueryInput {
+  db: Db
+  engine: HuntingEngine
+  clock: Clock
+  query: string
+  scope: HuntingScope
+  limits: HuntingLimits
+  external: ExternalDataPolicy
+  fetcher: ExternalFetcher
+  /** Caller cancellation (client went away). */
+  signal?: AbortSignal
+  /** Graph `Timespan`: only rows newer than now − timespan (applied through the query text). */
+}
+
+export interface HuntingStats {
+  ExecutionTime: number
+  resource_usage: {
+    cache: {
+      memory: { hits: number; misses: number; total: number }
+      disk: { hits: number; misses: number; total: number }
+    }
+    cpu: { user: string; kernel: string; 'total cpu': string }
+    memory: { peak_per_node: number }
+  }
+  dataset_statistics: { table_row_count: number; table_size: number }[]
+}
+
+export type RunQueryOutcome =
+  | {
+      ok: true
+      schema: ResultColumn[]
+      results: Record<string, unknown>[]
+      stats: HuntingStats
+      render: HuntingPlan['ir']['render']
+      deterministic: boolean
+      cpuMs: number
+      sql: string
+    }
+  | { ok: false; status: 400 | 408 | 429; code: string; message: string; target?: string }
+
+const zeroCache = { hits: 0, misses: 0, total: 0 }
+
+/** `hh:mm:ss.fffffff` from milliseconds (Stats cpu fields). */
+export function cpuTimespan(ms: number): string {
+  const total = Math.max(0, ms)
+  const h = Math.floor(total / 3_600_000)
+  const m = Math.floor((total % 3_600_000) / 60_000)
+  const s = Math.floor((total % 60_000) / 1000)
+  const frac = Math.round((total % 1000) * 10_000)
+  const p = (n: number, w = 2) => String(n).padStart(w, '0')
+  return `${p(h)}:${p(m)}:${p(s)}.${p(frac, 7)}`
+}
+
+async function fetchExternal(plan: HuntingPlan, input: RunQueryInput, signal: AbortSignal) {
+  const out = new Map<string, ExternalTable>()
+  for (const src of plan.externalSources) {
+    const key = src.urls.join('\n')
+    if (out.has(key)) continue
+    const denied = src.urls.find((u) => !isAllowed(u, input.external.allowList))
+    if (denied) throw new ExternalDataError(`externaldata URL is not on the allow-list: ${denied}`)
+    const texts: string[] = []
+    for (const u of src.urls) texts.push(await input.fetcher(u, signal))
+    out.set(key, toExternalTable(texts.join('\n'), src, input.external.maxRows))
+  }
+  return out
+}
+
+/** Plans, lowers, executes (with real cancellation) and formats one hunting query. */
+export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOutcome> {
+  const started = performance.now()
+  const cpu0 = process.cpuUsage()
+  const planned = input.engine.plan(input.query)
+  if (!planned.ok) {
+    const d = planned.diagnostics[0]!
+    const pos = d.span ? ` (at position ${d.span.start}, length ${d.span.length})` : ''
+    return { ok: false, status: 400, code: 'BadRequest', message: `${d.message}${pos}`, target: d.code }
+  }
+  const timeout = new AbortController()
+  const timer = setTimeout(() => timeout.abort(), input.limits.timeoutMs)
+  const signal = input.signal ? AbortSignal.any([input.signal, timeout.signal]) : timeout.signal
+  try {
+    let external: Map<string, ExternalTable>
+    try {
+      external = await fetchExternal(planned.plan, input, signal)
+    } catch (err) {
+      return {
+        ok: false,
+        status: 400,
+        code: 'BadRequest',
+        message: errorMessage(err),
+        target: 'externaldata',
+      }
+    }
+    const lowered = input.engine.lower(planned.plan, {
+      dialect: input.db.dialect,
+      scope: input.scope,
+      nowMs: input.clock.nowMs(),
+      rowLimit: input.limits.rowLimit,
+      external,
+    })
+    if (!lowered.ok) {
+      const d = lowered.diagnostics[0]!
+      const pos = d.span ? ` (at position ${d.span.start}, length ${d.span.length})` : ''
+      return { ok: false, status: 400, code: 'BadRequest', message: `${d.message}${pos}`, target: d.code }
+    }
+    const q = lowered.query
+    let rows: Record<string, unknown>[]
+    try {
+      rows = await input.db.query(q.sql, q.params, { signal })
+    } catch (err) {
+      if (timeout.signal.aborted)
+        return {
+          ok: false,
+          status: 408,
+          code: 'Timeout',
+          message: `The query exceeded the time limit of ${Math.round(input.limits.timeoutMs / 1000)} seconds and was cancelled`,
+        }
+      return {
+        ok: false,
+        status: 400,
+        code: 'BadRequest',
+        message: `The query failed while running: ${errorMessage(err).split('\n')[0]}`,
+      }
+    }
+    const results = formatRows(rows, q.schema)
+    let bytes = 0
+    for (const r of results) {
+      bytes += JSON.stringify(r).length + 1
+      if (bytes > input.limits.resultBytesLimit)
+        return {
+          ok: false,
+          status: 400,
+          code: 'BadRequest',
+          message: `The result exceeds the size limit of ${input.limits.resultBytesLimit} bytes; narrow the query (fewer rows or columns)`,
+        }
+    }
+    const cpu = process.cpuUsage(cpu0)
+    const cpuMs = (cpu.user + cpu.system) / 1000
+    const stats: HuntingStats = {
+      ExecutionTime: Number(((performance.now() - started) / 1000).toFixed(6)),
+      resource_usage: {
+        cache: { memory: { ...zeroCache }, disk: { ...zeroCache } },
+        cpu: {
+          user: cpuTimespan(cpu.user / 1000),
+          kernel: cpuTimespan(cpu.system / 1000),
+          'total cpu': cpuTimespan(cpuMs),
+        },
+        memory: { peak_per_node: process.memoryUsage().rss },
+      },
+      dataset_statistics: [{ table_row_count: results.length, table_size: bytes }],
+    }
+    return {
+      ok: true,
+      schema: q.schema,
+      results,
+      stats,
+      render: q.render,
+      deterministic: q.deterministic,
+      cpuMs,
+      sql: q.sql,
+    }
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,189 @@
+import type { Diagnostic } from '../core/result.js'
+import type { HuntingCatalogue } from './catalogue/catalogue-types.js'
+import { huntingCatalogue } from './catalogue/hunting-tables.js'
+import { bindQuery } from './bind/query.js'
+import { KqlCompileError } from './diagnostics.js'
+import { analyze, type ResultColumn } from './front-end/analyze.js'
+import { buildEnvironments, type BindingEnvironments } from './front-end/globals.js'
+import type { IrQuery, IrTabular } from './ir/ir.js'
+import './operators/index.js'
+import { dialectFor } from './sql/dialect.js'
+import { Lowerer, type ExternalTable, type HuntingScope } from './sql/lowerer.js'
+import { printSql } from './sql/print.js'
+import type { ParamValue } from './sql/sql-tree.js'
+
+export type { HuntingScope, ExternalTable }
+
+/** A parsed, bound and IR-translated query, independent of dialect and caller. */
+export interface HuntingPlan {
+  ir: IrQuery
+  schema: ResultColumn[]
+  lenient: boolean
+  /** URL lists of the `externaldata` sources to fetch before lowering. */
+  externalSources: { urls: string[]; format: string; ignoreFirstRecord: boolean; columns: ResultColumn[] }[]
+}
+
+export interface CompiledQuery {
+  sql: string
+  params: ParamValue[]
+  /** Result columns in order (KQL names and types); SQL result columns are c0..cn in the same order. */
+  schema: ResultColumn[]
+  render: IrQuery['render']
+  /** False when the result depends on arbitrary choices (take without sort, rand, …). */
+  deterministic: boolean
+}
+
+export type PlanResult = { ok: true; plan: HuntingPlan } | { ok: false; diagnostics: Diagnostic[] }
+
+export interface LowerInput {
+  dialect: 'duckdb' | 'postgres'
+  scope: HuntingScope
+  /** Query start time, epoch milliseconds (from the Clock). */
+  nowMs: number
+  rowLimit: number
+  external?: ReadonlyMap<string, ExternalTable>
+}
+
+export const MAX_QUERY_LENGTH = 100_000
+const MAX_NESTING = 200
+
+/**
+ * The KQL engine: Kusto.Language front end (loaded once per process) → IR → SQL for one dialect.
+ * Pure: no I/O. The caller executes the SQL through the Db port and formats the rows.
+ */
+export class HuntingEngine {
+  readonly env: BindingEnvironments
+
+  private constructor(readonly catalogue: HuntingCatalogue) {
+    this.env = buildEnvironments(catalogue)
+  }
+
+  static #shared: HuntingEngine | undefined
+
+  /** The process-wide engine (the front end costs ~300 MB and ~2 s to warm; build it once). */
+  static shared(): HuntingEngine {
+    HuntingEngine.#shared ??= new HuntingEngine(huntingCatalogue)
+    return HuntingEngine.#shared
+  }
+
+  /** Runs one analysis so Kusto.Language initialises its built-in function tables. */
+  warmUp(): void {
+    analyze(
+      'DeviceProcessEvents | where Timestamp > ago(1d) | summarize count() by DeviceId | take 1',
+      this.env,
+    )
+  }
+
+  plan(query: string, opts: { lenient?: boolean } = {}): PlanResult {
+    const pre = precheck(query)
+    if (pre) return { ok: false, diagnostics: [pre] }
+    const a = analyze(query, this.env, opts.lenient ?? true)
+    if (a.diagnostics.length) return { ok: false, diagnostics: a.diagnostics.slice(0, 10) }
+    if (!a.schema)
+      return { ok: false, diagnostics: [diag('kql-no-result', 'The query has no tabular result')] }
+    try {
+      const ir = bindQuery(a, this.catalogue)
+      const externalSources: HuntingPlan['externalSources'] = []
+      walkTabular(ir, (t) => {
+        if (t.op === 'externaldata')
+          externalSources.push({
+            urls: t.urls,
+            format: t.format,
+            ignoreFirstRecord: t.ignoreFirstRecord,
+            columns: t.columns,
+          })
+      })
+      return { ok: true, plan: { ir, schema: a.schema, lenient: a.lenient, externalSources } }
+    } catch (err) {
+      if (err instanceof KqlCompileError) return { ok: false, diagnostics: [err.toDiagnostic()] }
+      if (err instanceof RangeError)
+        return { ok: false, diagnostics: [diag('kql-too-complex', 'The query is nested too deeply')] }
+      throw err
+    }
+  }
+
+  lower(
+    plan: HuntingPlan,
+    input: LowerInput,
+  ): { ok: true; query: CompiledQuery } | { ok: false; diagnostics: Diagnostic[] } {
+    const dialect = dialectFor(input.dialect)
+    const lx = new Lowerer({
+      dialect,
+      scope: input.scope,
+      nowUs: input.nowMs * 1000,
+      storageColumns: (t) => this.catalogue.tables[t]?.columns,
+      externalData: (urls) => input.external?.get(urls.join('\n')),
+    })
+    try {
+      const { sql, columns } = lx.finish(plan.ir, input.rowLimit)
+      const printed = printSql(sql, dialect)
+      const schema = columns.map((c) => ({ name: c.name, type: c.type }))
+      return {
+        ok: true,
+        query: {
+          sql: printed.text,
+          params: printed.params,
+          schema,
+          render: plan.ir.render,
+          deterministic: lx.deterministic,
+        },
+      }
+    } catch (err) {
+      if (err instanceof KqlCompileError) return { ok: false, diagnostics: [err.toDiagnostic()] }
+      if (err instanceof RangeError)
+        return { ok: false, diagnostics: [diag('kql-too-complex', 'The query is nested too deeply')] }
+      throw err
+    }
+  }
+
+  /** plan + lower in one step (no externaldata fetching). */
+  compile(
+    query: string,
+    input: LowerInput,
+  ): { ok: true; query: CompiledQuery; plan: HuntingPlan } | { ok: false; diagnostics: Diagnostic[] } {
+    const p = this.plan(query)
+    if (!p.ok) return p
+    const l = this.lower(p.plan, input)
+    return l.ok ? { ...l, plan: p.plan } : l
+  }
+}
+
+function diag(code: string, message: string): Diagnostic {
+  return { code, message, severity: 'error' }
+}
+
+/** Cheap guards before the front end sees the text: size and bracket nesting. */
+function precheck(query: string): Diagnostic | null {
+  if (typeof query !== 'string' || query.trim() === '') return diag('kql-empty', 'The query is empty')
+  if (query.length > MAX_QUERY_LENGTH)
+    return diag(
+      'kql-too-long',
+      `The query is ${query.length} characters long; the limit is ${MAX_QUERY_LENGTH}`,
+    )
+  let depth = 0
+  let max = 0
+  for (let i = 0; i < query.length; i++) {
+    const c = query.charCodeAt(i)
+    if (c === 40 || c === 91 || c === 123) max = Math.max(max, ++depth)
+    else if (c === 41 || c === 93 || c === 125) depth--
+  }
+  if (max > MAX_NESTING)
+    return diag('kql-too-complex', `The query nests brackets ${max} deep; the limit is ${MAX_NESTING}`)
+  return null
+}
+
+export function walkTabular(q: IrQuery, fn: (t: IrTabular) => void): void {
+  const seen = new Set<IrTabular>()
+  const visit = (t: IrTabular) => {
+    if (seen.has(t)) return
+    seen.add(t)
+    fn(t)
+    for (const v of Object.values(t)) {
+      if (v && typeof v === 'object' && 'op' in v && 'columns' in v) visit(v as IrTabular)
+      if (Array.isArray(v))
+        for (const x of v) if (x && typeof x === 'object' && 'op' in x) visit(x as IrTabular)
+    }
+  }
+  for (const l of q.lets) visit(l.query)
+  visit(q.result)
+}

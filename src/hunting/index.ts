@@ -1,0 +1,12 @@
+export {
+  HuntingEngine,
+  type CompiledQuery,
+  type HuntingPlan,
+  type LowerInput,
+  type PlanResult,
+} from './engine.js'
+export type { HuntingScope, ExternalTable } from './sql/lowerer.js'
+export { formatRows, wireValue, WIRE_TYPE_NAMES } from './result/format.js'
+export type { ResultColumn } from './front-end/analyze.js'
+export { huntingCatalogue } from './catalogue/hunting-tables.js'
+export { huntingTableDdl, pgHelperFunctionsSql } from './sql/ddl.js'

@@ -1,0 +1,95 @@
+import { operatorBinders, type BindCx } from '../bind/bind-context.js'
+import { listElements, nameOf } from '../bind/scalar.js'
+import type { KNode } from '../front-end/kusto-types.js'
+import { unsupported } from '../diagnostics.js'
+import type { IrColumn, IrExpr, IrNamed, IrTabular } from '../ir/ir.js'
+import { registerLowering } from '../sql/lowerer.js'
+import { namedItems, selectStage } from './common.js'
+
+type Project = IrTabular & { op: 'project' }
+
+const col = (c: IrColumn): IrExpr => ({ k: 'col', name: c.name, type: c.type })
+
+/** Expressions of `project`/`extend` with their explicit names (undefined when unnamed). */
+function namedExpressions(
+  node: KNode,
+  cx: BindCx,
+): { name: string | undefined; expr: IrExpr; node: KNode }[] {
+  const out: { name: string | undefined; expr: IrExpr; node: KNode }[] = []
+  for (const e of listElements(cx.child(node, 'Expressions'), cx)) {
+    const k = cx.kind(e)
+    if (k === 'SimpleNamedExpression') {
+      const n = cx.child(e, 'Name')!
+      out.push({
+        name: nameOf(cx.child(n, 'Name') ?? n, cx),
+        expr: cx.scalar(cx.child(e, 'Expression')!),
+        node: e,
+      })
+    } else if (k === 'CompoundNamedExpression') {
+      return unsupported('A tuple assignment (a, b) = …', cx.span(e))
+    } else if (k === 'NameReference' && e.ReferencedSymbol) {
+      out.push({ name: e.ReferencedSymbol.Name, expr: cx.scalar(e), node: e })
+    } else out.push({ name: undefined, expr: cx.scalar(e), node: e })
+  }
+  return out
+}
+
+/** `project`: one output column per expression, in order. */
+operatorBinders.set('ProjectOperator', (node, input, cx) => {
+  const columns = cx.columnsOf(node)
+  const exprs = namedExpressions(node, cx)
+  if (exprs.length !== columns.length) return unsupported('This project form', cx.span(node))
+  return {
+    op: 'project',
+    input,
+    items: exprs.map((e, i) => ({ name: columns[i]!.name, expr: e.expr })),
+    columns,
+    span: cx.span(node),
+  }
+})
+
+/** `extend`: input columns (replaced in place when re-assigned) plus new ones. */
+operatorBinders.set('ExtendOperator', (node, input, cx) => {
+  const columns = cx.columnsOf(node)
+  const exprs = namedExpressions(node, cx)
+  const inputNames = new Set(input.columns.map((c) => c.name))
+  const named = new Set(exprs.flatMap((e) => (e.name ? [e.name] : [])))
+  const fresh = columns.filter((c) => !inputNames.has(c.name) && !named.has(c.name)).map((c) => c.name)
+  const assigned = new Map<string, IrExpr>()
+  for (const e of exprs) assigned.set(e.name ?? fresh.shift() ?? '', e.expr)
+  const items: IrNamed[] = columns.map((c) => ({ name: c.name, expr: assigned.get(c.name) ?? col(c) }))
+  return { op: 'project', input, items, columns, span: cx.span(node) }
+})
+
+/** `project-away`, `project-keep`, `project-reorder`, `project-rename`: column selection by the binder's result. */
+function byResult(node: KNode, input: IrTabular, cx: BindCx, renames: Map<string, string>): IrTabular {
+  const columns = cx.columnsOf(node)
+  const items = columns.map((c) => {
+    const from = renames.get(c.name) ?? c.name
+    const src = input.columns.find((i) => i.name === from)
+    if (!src) return unsupported(`The column '${c.name}'`, cx.span(node))
+    return { name: c.name, expr: col(src) }
+  })
+  return { op: 'project', input, items, columns, span: cx.span(node) }
+}
+
+operatorBinders.set('ProjectAwayOperator', (node, input, cx) => byResult(node, input, cx, new Map()))
+operatorBinders.set('ProjectKeepOperator', (node, input, cx) => byResult(node, input, cx, new Map()))
+operatorBinders.set('ProjectReorderOperator', (node, input, cx) => byResult(node, input, cx, new Map()))
+operatorBinders.set('ProjectRenameOperator', (node, input, cx) => {
+  const renames = new Map<string, string>()
+  for (const e of listElements(cx.child(node, 'Expressions'), cx)) {
+    if (cx.kind(e) !== 'SimpleNamedExpression') continue
+    const n = cx.child(e, 'Name')!
+    const target = nameOf(cx.child(n, 'Name') ?? n, cx)
+    const src = cx.child(e, 'Expression')!
+    renames.set(target, src.ReferencedSymbol?.Name ?? nameOf(src, cx))
+  }
+  return byResult(node, input, cx, renames)
+})
+
+registerLowering('project', (n, lx) => {
+  const p = n as Project
+  const input = lx.tabular(p.input)
+  return selectStage(lx, input, namedItems(lx, input, p.items, p.columns), { keepOrder: true })
+})

@@ -1,0 +1,64 @@
+import { lenientColumns, storageTable } from '../front-end/globals.js'
+import { huntingCatalogue } from '../catalogue/hunting-tables.js'
+import type { IrTabular, KType } from '../ir/ir.js'
+import { registerLowering, type Lowerer, type Stage } from '../sql/lowerer.js'
+import { ident, list, param, raw, sql, type SqlNode } from '../sql/sql-tree.js'
+import { unsupported } from '../diagnostics.js'
+
+type Scan = IrTabular & { op: 'scan' }
+
+/**
+ * A hunting table reference. Tenant isolation and device scoping are part of the generated SQL here,
+ * for every reference: `"TenantId" = $tenant` and, in user context, the visible device ids.
+ */
+export function lowerScan(node: Scan, lx: Lowerer): Stage {
+  const table = storageTable(huntingCatalogue, node.table)
+  const storage = table ? lx.opts.storageColumns(table) : undefined
+  if (!table || !storage) return unsupported(`The table '${node.table}'`, node.span)
+  const stored = new Map(storage.map(([n, t]) => [n, t]))
+  const lenient = node.lenient ? lenientColumns(huntingCatalogue, node.table) : undefined
+  const d = lx.d
+  const cols = lx.allocate(node.columns)
+  const items: SqlNode[] = cols.map((c) => {
+    const src = lenient?.sources.get(c.name)
+    let e: SqlNode
+    if (src?.kind === 'json-column') e = d.parseJson(ident(src.column))
+    else if (src?.kind === 'column')
+      e = stored.get(src.column) === c.type ? ident(src.column) : castTo(lx, ident(src.column), c.type)
+    else if (src?.kind === 'tenant') e = param(lx.opts.scope.tenantId, 'string')
+    else if (src?.kind === 'constant') e = param(src.value, 'string')
+    else if (src?.kind === 'null' || !stored.has(c.name)) e = sql`CAST(NULL AS ${raw(d.types[c.type])})`
+    else if (stored.get(c.name) !== c.type) e = castTo(lx, ident(c.name), c.type)
+    else e = ident(c.name)
+    if (c.type === 'string' || c.type === 'guid') e = sql`coalesce(${e}, '')`
+    return sql`${e} AS ${ident(c.sql)}`
+  })
+  const where = scopeFilter(lx, table, new Set(stored.keys()))
+  const body = sql`SELECT ${list(items)} FROM ${ident(table)} WHERE ${where}`
+  return lx.addCte(body, cols, false)
+}
+
+function castTo(lx: Lowerer, e: SqlNode, to: KType): SqlNode {
+  return to === 'dynamic' ? lx.d.parseJson(e) : lx.d.tryCast(e, to)
+}
+
+/** The row filter for one table reference: tenant, then the caller's device scope. */
+export function scopeFilter(lx: Lowerer, table: string, columns: ReadonlySet<string>): SqlNode {
+  const scope = lx.opts.scope
+  const tenant = sql`${ident('TenantId')} = ${param(scope.tenantId, 'string')}`
+  if (scope.deviceIds === null) return tenant
+  const ids = deviceIdSet(lx, scope.deviceIds)
+  if (columns.has('DeviceId')) return sql`${tenant} AND ${ident('DeviceId')} IN (${ids})`
+  if (table === 'AlertInfo')
+    return sql`${tenant} AND ${ident('AlertId')} IN (SELECT ${ident('AlertId')} FROM ${ident('AlertEvidence')} WHERE ${ident('TenantId')} = ${param(scope.tenantId, 'string')} AND ${ident('DeviceId')} IN (${deviceIdSet(lx, scope.deviceIds)}))`
+  return tenant
+}
+
+function deviceIdSet(lx: Lowerer, ids: readonly string[]): SqlNode {
+  const p = param(JSON.stringify(ids), 'dynamic')
+  return lx.d.name === 'duckdb'
+    ? sql`SELECT unnest(from_json(${p}, '["VARCHAR"]'))`
+    : sql`SELECT jsonb_array_elements_text(${p})`
+}
+
+registerLowering('scan', (n, lx) => lowerScan(n as Scan, lx))

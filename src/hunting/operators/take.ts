@@ -1,0 +1,31 @@
+import { operatorBinders } from '../bind/bind-context.js'
+import type { IrTabular } from '../ir/ir.js'
+import { ORD, registerLowering } from '../sql/lowerer.js'
+import { ident, list, sql } from '../sql/sql-tree.js'
+import { passItems } from './common.js'
+
+type Take = IrTabular & { op: 'take' }
+
+/** `take` / `limit`: the first N rows in the current order (arbitrary rows when unordered). */
+operatorBinders.set('TakeOperator', (node, input, cx) => ({
+  op: 'take',
+  input,
+  count: cx.scalar(cx.child(node, 'Expression')!),
+  columns: input.columns,
+  span: cx.span(node),
+}))
+
+registerLowering('take', (n, lx) => {
+  const t = n as Take
+  const input = lx.tabular(t.input)
+  if (!input.ordered) lx.deterministic = false
+  const count = lx.expr(t.count, lx.scalarCx(lx.scopeOf(input)))
+  const items = passItems(input).map((i) => sql`${i.expr} AS ${ident(i.col.sql)}`)
+  if (input.ordered) items.push(ident(ORD))
+  const tail = input.ordered ? sql` ORDER BY ${ident(ORD)}` : sql``
+  return lx.addCte(
+    sql`SELECT ${list(items)} FROM ${input.from}${tail} LIMIT ${count}`,
+    input.cols,
+    input.ordered,
+  )
+})

@@ -1,0 +1,78 @@
+import type { KustoTypeName } from '../catalogue/catalogue-types.js'
+import type { ResultColumn } from '../front-end/analyze.js'
+
+/** `Schema[].Type` names of the advanced hunting API (.NET type names). */
+export const WIRE_TYPE_NAMES: Readonly<Record<KustoTypeName, string>> = {
+  string: 'String',
+  datetime: 'DateTime',
+  long: 'Int64',
+  int: 'Int32',
+  bool: 'Boolean',
+  real: 'Double',
+  dynamic: 'Object',
+  guid: 'Guid',
+  timespan: 'TimeSpan',
+  decimal: 'Decimal',
+}
+
+/** Microseconds → `[-][d.]hh:mm:ss.fffffff`. */
+export function formatTimespan(us: number): string {
+  const neg = us < 0
+  let a = Math.abs(Math.trunc(us))
+  const days = Math.floor(a / 86_400e6)
+  a -= days * 86_400e6
+  const h = Math.floor(a / 3_600e6)
+  a -= h * 3_600e6
+  const m = Math.floor(a / 60e6)
+  a -= m * 60e6
+  const s = Math.floor(a / 1e6)
+  const f = a - s * 1e6
+  const p2 = (n: number) => String(n).padStart(2, '0')
+  return `${neg ? '-' : ''}${days ? `${days}.` : ''}${p2(h)}:${p2(m)}:${p2(s)}${f ? `.${String(f).padStart(6, '0')}0` : ''}`
+}
+
+/** One SQL value (from the c0..cn columns) → its JSON wire value. */
+export function wireValue(v: unknown, type: KustoTypeName): unknown {
+  if (v === null || v === undefined) return type === 'string' || type === 'guid' ? '' : null
+  switch (type) {
+    case 'datetime': {
+      const s = v instanceof Date ? v.toISOString().replace('Z', '000Z') : (v as string)
+      // engines give 6 fractional digits; Kusto shows 7
+      return /\.\d{6}Z$/.test(s) ? s.replace(/Z$/, '0Z') : s
+    }
+    case 'dynamic':
+      try {
+        return typeof v === 'string' ? (JSON.parse(v) as unknown) : v
+      } catch {
+        return v
+      }
+    case 'long':
+    case 'int':
+    case 'real':
+    case 'decimal': {
+      const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : Number(v)
+      return Number.isFinite(n) ? n : String(n)
+    }
+    case 'timespan':
+      return formatTimespan(Number(v))
+    case 'bool':
+      return typeof v === 'boolean' ? v : v === 1 || v === 't' || v === 'true'
+    case 'string':
+    case 'guid':
+      return typeof v === 'string' ? v : JSON.stringify(v)
+  }
+}
+
+/** Turns result rows keyed c0..cn into objects keyed by the KQL column names, in schema order. */
+export function formatRows(
+  rows: readonly Record<string, unknown>[],
+  schema: readonly ResultColumn[],
+): Record<string, unknown>[] {
+  return rows.map((r) => {
+    const o: Record<string, unknown> = {}
+    schema.forEach((c, i) => {
+      o[c.name] = wireValue(r[`c${i}`], c.type)
+    })
+    return o
+  })
+}

@@ -1,0 +1,66 @@
+import type { IrAggregate } from '../ir/ir.js'
+import type { ScalarCx } from './lower-context.js'
+import { raw, sql, type SqlNode } from './sql-tree.js'
+import { literalNumber } from './values.js'
+
+/**
+ * Plain aggregates (one output column) as SQL aggregate expressions. `arg_max`/`arg_min`/multi-column
+ * `take_any` are row selections and are lowered by the summarize operator with a window instead.
+ */
+export type AggImpl = (agg: IrAggregate, cx: ScalarCx) => SqlNode
+
+const countStar = raw('count(*)')
+
+function cond(agg: IrAggregate, i: number, cx: ScalarCx): SqlNode {
+  return cx.as(agg.args[i]!, 'bool')
+}
+
+export const aggregateFunctions: Readonly<Record<string, AggImpl>> = {
+  count: (a, cx) => (a.args.length ? sql`count(${cx.expr(a.args[0]!)})` : countStar),
+  countif: (a, cx) => sql`count(*) FILTER (WHERE ${cond(a, 0, cx)})`,
+  dcount: (a, cx) => sql`count(DISTINCT ${cx.expr(a.args[0]!)})`,
+  count_distinct: (a, cx) => sql`count(DISTINCT ${cx.expr(a.args[0]!)})`,
+  dcountif: (a, cx) => sql`count(DISTINCT ${cx.expr(a.args[0]!)}) FILTER (WHERE ${cond(a, 1, cx)})`,
+  count_distinctif: (a, cx) => sql`count(DISTINCT ${cx.expr(a.args[0]!)}) FILTER (WHERE ${cond(a, 1, cx)})`,
+  sum: (a, cx) =>
+    sql`CAST(sum(${cx.as(a.args[0]!, a.outputs[0]!.type)}) AS ${raw(cx.d.types[a.outputs[0]!.type])})`,
+  sumif: (a, cx) =>
+    sql`CAST(sum(${cx.as(a.args[0]!, a.outputs[0]!.type)}) FILTER (WHERE ${cond(a, 1, cx)}) AS ${raw(cx.d.types[a.outputs[0]!.type])})`,
+  avg: (a, cx) => sql`avg(${cx.as(a.args[0]!, 'real')})`,
+  avgif: (a, cx) => sql`avg(${cx.as(a.args[0]!, 'real')}) FILTER (WHERE ${cond(a, 1, cx)})`,
+  min: (a, cx) => minMax('min', a, cx, null),
+  max: (a, cx) => minMax('max', a, cx, null),
+  minif: (a, cx) => minMax('min', a, cx, cond(a, 1, cx)),
+  maxif: (a, cx) => minMax('max', a, cx, cond(a, 1, cx)),
+  stdev: (a, cx) => sql`stddev_samp(${cx.as(a.args[0]!, 'real')})`,
+  stdevp: (a, cx) => sql`stddev_pop(${cx.as(a.args[0]!, 'real')})`,
+  variance: (a, cx) => sql`var_samp(${cx.as(a.args[0]!, 'real')})`,
+  make_set: (a, cx) => cx.d.jsonAgg(cx.expr(a.args[0]!), true, null),
+  make_set_if: (a, cx) => cx.d.jsonAgg(cx.expr(a.args[0]!), true, cond(a, 1, cx)),
+  make_list: (a, cx) => cx.d.jsonAgg(cx.expr(a.args[0]!), false, null),
+  make_list_if: (a, cx) => cx.d.jsonAgg(cx.expr(a.args[0]!), false, cond(a, 1, cx)),
+  make_list_with_nulls: (a, cx) => cx.d.jsonAgg(cx.expr(a.args[0]!), false, null),
+  take_any: (a, cx) => minMax('min', a, cx, null),
+  take_anyif: (a, cx) => minMax('min', a, cx, cond(a, 1, cx)),
+  percentile: (a, cx) => percentile(a, cx, 1),
+  percentiles: (a, cx) => percentile(a, cx, 1),
+}
+
+/** KQL min/max over strings use ordinal comparison; PostgreSQL needs an explicit "C" collation. */
+function minMax(fn: 'min' | 'max', a: IrAggregate, cx: ScalarCx, filter: SqlNode | null): SqlNode {
+  const t = a.outputs[0]!.type
+  let x = cx.as(a.args[0]!, t)
+  if (t === 'string' && cx.d.ordinalCollation) x = sql`${x}${raw(cx.d.ordinalCollation)}`
+  if (t === 'string') x = sql`nullif(${x}, '')`
+  const agg = filter ? sql`${raw(fn)}(${x}) FILTER (WHERE ${filter})` : sql`${raw(fn)}(${x})`
+  return t === 'string' ? sql`coalesce(${agg}, '')` : agg
+}
+
+function percentile(a: IrAggregate, cx: ScalarCx, argIndex: number): SqlNode {
+  const p = literalNumber(a.args[argIndex]!)
+  if (p === undefined) return cx.fail('percentile with a non-constant percentage', a.span)
+  const x = cx.as(a.args[0]!, 'real')
+  return cx.d.name === 'duckdb'
+    ? sql`quantile_disc(${x}, ${raw(String(p / 100))})`
+    : sql`percentile_disc(${raw(String(p / 100))}) WITHIN GROUP (ORDER BY ${x})`
+}

@@ -1,0 +1,199 @@
+import type { KType } from '../ir/ir.js'
+import { raw, seq, sql, type SqlNode } from './sql-tree.js'
+
+/**
+ * Everything that differs between DuckDB and PostgreSQL, as capability flags and small templates.
+ * Lowering code never branches on the engine name; it asks the dialect.
+ */
+export interface SqlDialect {
+  name: 'duckdb' | 'postgres'
+  /** SQL type names for each KQL type. */
+  types: Readonly<Record<KType, string>>
+  /** Supports `QUALIFY`. */
+  qualify: boolean
+  /** String comparison collation to force ordinal (byte) ordering in ORDER BY, or ''. */
+  ordinalCollation: string
+  /** Typed placeholder text for parameter n. */
+  placeholder(n: number, type: KType): string
+  epochUs(x: SqlNode): SqlNode
+  fromEpochUs(x: SqlNode): SqlNode
+  /** `x` (JSON) at a JSON path given as a list of keys/indices (parameters). */
+  jsonPath(x: SqlNode, path: SqlNode, kind: 'json' | 'text'): SqlNode
+  /** Path parameter value for `jsonPath`. */
+  jsonPathParam(steps: readonly (string | number)[]): string
+  jsonIndex(x: SqlNode, i: SqlNode): SqlNode
+  /** JSON value → text (strings unquoted, other values as JSON text). */
+  jsonToText(x: SqlNode): SqlNode
+  /** JSON type name, normalised to lower-case: array, object, string, number, boolean, null. */
+  jsonType(x: SqlNode): SqlNode
+  jsonArrayLength(x: SqlNode): SqlNode
+  /** Text → JSON; text that is not valid JSON becomes a JSON string (KQL parse_json). */
+  parseJson(x: SqlNode): SqlNode
+  /** Any SQL scalar → JSON value. */
+  toJson(x: SqlNode): SqlNode
+  jsonBuildArray(items: SqlNode[]): SqlNode
+  jsonBuildObject(pairs: SqlNode[]): SqlNode
+  /** Aggregate into a JSON array, optionally DISTINCT, skipping nulls. */
+  jsonAgg(x: SqlNode, distinct: boolean, filter: SqlNode | null): SqlNode
+  /** Table function rows `(idx, v)` for the elements of a JSON array (objects/scalars normalised by caller). */
+  jsonElements(x: SqlNode): SqlNode
+  regexMatch(x: SqlNode, re: SqlNode): SqlNode
+  /** Text of capture group `group` (0 = whole match) or NULL. */
+  regexExtract(x: SqlNode, re: SqlNode, group: number): SqlNode
+  regexReplace(x: SqlNode, re: SqlNode, rewrite: SqlNode): SqlNode
+  contains(hay: SqlNode, needle: SqlNode): SqlNode
+  startsWith(hay: SqlNode, needle: SqlNode): SqlNode
+  endsWith(hay: SqlNode, needle: SqlNode): SqlNode
+  tryCast(x: SqlNode, to: KType): SqlNode
+  /** Split into a JSON array of strings on a literal delimiter. */
+  split(x: SqlNode, delim: SqlNode): SqlNode
+  /** Datetime → text `yyyy-MM-ddTHH:mm:ss.ffffffZ` (6 digits; the formatter adds the 7th). */
+  formatDatetime(x: SqlNode): SqlNode
+  base64Decode(x: SqlNode): SqlNode
+  /** 64-bit hash of text (md5-based; identical on both engines). */
+  hash(x: SqlNode): SqlNode
+  bytesLength(x: SqlNode): SqlNode
+  /** Integer division flooring toward −∞ of two bigints. */
+  floorDiv(a: SqlNode, b: SqlNode): SqlNode
+  /** CTE materialization hint. */
+  materialized: string
+  /** `AS` table function with column names, e.g. for unnest of a JSON array. */
+  rangeRows(n: SqlNode, alias: string, col: string): SqlNode
+}
+
+const duckTypes: Record<KType, string> = {
+  string: 'VARCHAR',
+  long: 'BIGINT',
+  int: 'INTEGER',
+  real: 'DOUBLE',
+  bool: 'BOOLEAN',
+  datetime: 'TIMESTAMP',
+  timespan: 'BIGINT',
+  dynamic: 'JSON',
+  guid: 'VARCHAR',
+  decimal: 'DOUBLE',
+}
+
+const pgTypes: Record<KType, string> = {
+  string: 'text',
+  long: 'bigint',
+  int: 'integer',
+  real: 'double precision',
+  bool: 'boolean',
+  datetime: 'timestamp',
+  timespan: 'bigint',
+  dynamic: 'jsonb',
+  guid: 'text',
+  decimal: 'double precision',
+}
+
+export const duckdbDialect: SqlDialect = {
+  name: 'duckdb',
+  types: duckTypes,
+  qualify: true,
+  ordinalCollation: '',
+  placeholder: (n, type) => `CAST($${n} AS ${duckTypes[type]})`,
+  epochUs: (x) => sql`epoch_us(${x})`,
+  fromEpochUs: (x) => sql`make_timestamp(CAST(${x} AS BIGINT))`,
+  jsonPath: (x, path, kind) =>
+    kind === 'json' ? sql`json_extract(${x}, ${path})` : sql`json_extract_string(${x}, ${path})`,
+  jsonPathParam: (steps) =>
+    '$' +
+    steps
+      .map((s) =>
+        typeof s === 'number' ? (s < 0 ? `[#${s}]` : `[${s}]`) : `."${s.replace(/["\\]/g, (c) => '\\' + c)}"`,
+      )
+      .join(''),
+  jsonIndex: (x, i) =>
+    sql`json_extract(${x}, CASE WHEN ${i} < 0 THEN '$[#' || CAST(${i} AS VARCHAR) || ']' ELSE '$[' || CAST(${i} AS VARCHAR) || ']' END)`,
+  jsonToText: (x) => sql`json_extract_string(${x}, '$')`,
+  jsonType: (x) =>
+    sql`CASE json_type(${x}) WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'object' WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' END`,
+  jsonArrayLength: (x) =>
+    sql`CASE WHEN json_type(${x}) = 'ARRAY' THEN CAST(json_array_length(${x}) AS BIGINT) END`,
+  parseJson: (x) =>
+    sql`CASE WHEN json_valid(${x}) THEN CAST(${x} AS JSON) WHEN ${x} IS NOT NULL THEN to_json(${x}) END`,
+  toJson: (x) => sql`to_json(${x})`,
+  jsonBuildArray: (items) => seq(raw('json_array('), ...joinNodes(items), raw(')')),
+  jsonBuildObject: (pairs) => seq(raw('json_object('), ...joinNodes(pairs), raw(')')),
+  jsonAgg: (x, distinct, filter) => {
+    const f = filter ? sql` AND (${filter})` : raw('')
+    return distinct
+      ? sql`coalesce(to_json(list_distinct(list(to_json(${x})) FILTER (WHERE ${x} IS NOT NULL${f}))), CAST('[]' AS JSON))`
+      : sql`coalesce(to_json(list(to_json(${x})) FILTER (WHERE ${x} IS NOT NULL${f})), CAST('[]' AS JSON))`
+  },
+  jsonElements: (x) => sql`(SELECT CAST(je.key AS BIGINT) AS idx, je.value AS v FROM json_each(${x}) je)`,
+  regexMatch: (x, re) => sql`regexp_matches(${x}, ${re})`,
+  regexExtract: (x, re, group) =>
+    sql`CASE WHEN regexp_matches(${x}, ${re}) THEN regexp_extract(${x}, ${re}, ${raw(String(group))}) END`,
+  regexReplace: (x, re, rw) => sql`regexp_replace(${x}, ${re}, ${rw}, 'g')`,
+  contains: (h, n) => sql`contains(${h}, ${n})`,
+  startsWith: (h, n) => sql`starts_with(${h}, ${n})`,
+  endsWith: (h, n) => sql`suffix(${h}, ${n})`,
+  tryCast: (x, to) => sql`TRY_CAST(${x} AS ${raw(duckTypes[to])})`,
+  split: (x, d) => sql`to_json(string_split(${x}, ${d}))`,
+  formatDatetime: (x) => sql`strftime(${x}, '%Y-%m-%dT%H:%M:%S.%fZ')`,
+  base64Decode: (x) => sql`TRY(decode(from_base64(${x})))`,
+  hash: (x) => sql`CAST(('0x' || left(md5(${x}), 15)) AS BIGINT)`,
+  bytesLength: (x) => sql`CAST(octet_length(encode(${x})) AS BIGINT)`,
+  floorDiv: (a, b) => sql`CAST(floor(CAST(${a} AS DOUBLE) / ${b}) AS BIGINT)`,
+  materialized: 'MATERIALIZED ',
+  rangeRows: (n, alias, col) => sql`range(0, ${n}) AS ${raw(alias)}(${raw(col)})`,
+}
+
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  types: pgTypes,
+  qualify: false,
+  ordinalCollation: ' COLLATE "C"',
+  placeholder: (n, type) => `$${n}::${pgTypes[type]}`,
+  epochUs: (x) => sql`(floor(extract(epoch from ${x}) * 1000000))::bigint`,
+  fromEpochUs: (x) => sql`(timestamp '1970-01-01' + (${x}) * interval '1 microsecond')`,
+  jsonPath: (x, path, kind) => (kind === 'json' ? sql`(${x} #> ${path})` : sql`(${x} #>> ${path})`),
+  jsonPathParam: (steps) =>
+    '{' + steps.map((s) => `"${String(s).replace(/["\\]/g, (c) => '\\' + c)}"`).join(',') + '}',
+  jsonIndex: (x, i) => sql`(${x} -> (${i})::int)`,
+  jsonToText: (x) => sql`(${x} #>> '{}')`,
+  jsonType: (x) => sql`jsonb_typeof(${x})`,
+  jsonArrayLength: (x) =>
+    sql`CASE WHEN jsonb_typeof(${x}) = 'array' THEN jsonb_array_length(${x})::bigint END`,
+  parseJson: (x) => sql`bulwark_parse_json(${x})`,
+  toJson: (x) => sql`to_jsonb(${x})`,
+  jsonBuildArray: (items) => seq(raw('jsonb_build_array('), ...joinNodes(items), raw(')')),
+  jsonBuildObject: (pairs) => seq(raw('jsonb_build_object('), ...joinNodes(pairs), raw(')')),
+  jsonAgg: (x, distinct, filter) => {
+    const f = filter ? sql` AND (${filter})` : raw('')
+    return sql`coalesce(jsonb_agg(${raw(distinct ? 'DISTINCT ' : '')}to_jsonb(${x})) FILTER (WHERE ${x} IS NOT NULL${f}), '[]'::jsonb)`
+  },
+  jsonElements: (x) =>
+    sql`(SELECT (je.ord - 1)::bigint AS idx, je.v AS v FROM jsonb_array_elements(${x}) WITH ORDINALITY AS je(v, ord))`,
+  regexMatch: (x, re) => sql`(${x} ~ ${re})`,
+  regexExtract: (x, re, group) => sql`(regexp_match(${x}, '(' || ${re} || ')'))[${raw(String(group + 1))}]`,
+  regexReplace: (x, re, rw) => sql`regexp_replace(${x}, ${re}, ${rw}, 'g')`,
+  contains: (h, n) => sql`(strpos(${h}, ${n}) > 0)`,
+  startsWith: (h, n) => sql`starts_with(${h}, ${n})`,
+  endsWith: (h, n) => sql`(right(${h}, length(${n})) = ${n})`,
+  tryCast: (x, to) =>
+    sql`bulwark_try_${raw(to === 'int' ? 'int' : to === 'long' || to === 'timespan' ? 'bigint' : to === 'real' || to === 'decimal' ? 'double' : to === 'datetime' ? 'timestamp' : to === 'bool' ? 'bool' : 'text')}(${x})`,
+  split: (x, d) => sql`to_jsonb(string_to_array(${x}, ${d}))`,
+  formatDatetime: (x) => sql`to_char(${x}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+  base64Decode: (x) => sql`bulwark_base64_decode(${x})`,
+  hash: (x) => sql`('x' || lpad(left(md5(${x}), 15), 16, '0'))::bit(64)::bigint`,
+  bytesLength: (x) => sql`octet_length(${x})::bigint`,
+  floorDiv: (a, b) => sql`floor((${a})::numeric / (${b}))::bigint`,
+  materialized: 'MATERIALIZED ',
+  rangeRows: (n, alias, col) => sql`generate_series(0, (${n}) - 1) AS ${raw(alias)}(${raw(col)})`,
+}
+
+function joinNodes(items: readonly SqlNode[]): SqlNode[] {
+  const out: SqlNode[] = []
+  items.forEach((n, i) => {
+    if (i > 0) out.push(raw(', '))
+    out.push(n)
+  })
+  return out
+}
+
+export function dialectFor(name: 'duckdb' | 'postgres'): SqlDialect {
+  return name === 'duckdb' ? duckdbDialect : postgresDialect
+}

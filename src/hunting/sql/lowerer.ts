@@ -1,0 +1,221 @@
+import type { IrColumn, IrExpr, IrQuery, IrTabular, KType, Span } from '../ir/ir.js'
+import { KqlCompileError, unsupported } from '../diagnostics.js'
+import { aggregateFunctions } from './aggregates.js'
+import { convert } from './convert.js'
+import type { SqlDialect } from './dialect.js'
+import type { ColumnScope, ScalarCx } from './lower-context.js'
+import { scalarFunctions } from './scalar-functions.js'
+import { ident, list, raw, seq, sql, type SqlNode } from './sql-tree.js'
+import { literalSql } from './values.js'
+import type { IrAggregate } from '../ir/ir.js'
+
+/** One column of a lowered stage: KQL name, SQL identifier (unique case-insensitively), type. */
+export interface StageColumn {
+  name: string
+  sql: string
+  type: KType
+}
+
+/** A lowered tabular expression: a CTE (or table-valued SQL) with known columns. */
+export interface Stage {
+  from: SqlNode
+  cols: StageColumn[]
+  /** Has the hidden `__ord` column giving the KQL row order. */
+  ordered: boolean
+}
+
+/** Row-level security applied to every hunting table reference. */
+export interface HuntingScope {
+  tenantId: string
+  /** Device ids the caller may see; null = all devices of the tenant. */
+  deviceIds: readonly string[] | null
+}
+
+export interface ExternalTable {
+  columns: IrColumn[]
+  rows: unknown[][]
+}
+
+export interface LowerOptions {
+  dialect: SqlDialect
+  scope: HuntingScope
+  nowUs: number
+  /** Tables of the catalogue: storage name → columns present in storage. */
+  storageColumns(table: string): readonly (readonly [string, KType])[] | undefined
+  /** Fetched `externaldata` contents keyed by URL list. */
+  externalData(urls: readonly string[]): ExternalTable | undefined
+}
+
+export const ORD = '__ord'
+
+/** Operator-specific lowering, registered by the operator modules. */
+export type TabularLowering = (node: IrTabular, lx: Lowerer) => Stage
+
+const tabularLowerings = new Map<string, TabularLowering>()
+
+export function registerLowering(op: IrTabular['op'], fn: TabularLowering): void {
+  tabularLowerings.set(op, fn)
+}
+
+/** Turns an IR query into one SQL statement (CTE chain) for one dialect. */
+export class Lowerer {
+  readonly d: SqlDialect
+  readonly ctes: { name: string; body: SqlNode; materialized: boolean }[] = []
+  readonly letStages = new Map<number, Stage>()
+  deterministic = true
+  #n = 0
+
+  constructor(readonly opts: LowerOptions) {
+    this.d = opts.dialect
+  }
+
+  nextName(prefix = 's'): string {
+    this.#n++
+    return `${prefix}${this.#n}`
+  }
+
+  /** Allocates unique SQL identifiers (DuckDB identifiers are case-insensitive) for KQL names. */
+  allocate(cols: readonly IrColumn[]): StageColumn[] {
+    const used = new Set<string>([ORD])
+    return cols.map((c) => {
+      let base = c.name.length > 50 ? c.name.slice(0, 50) : c.name
+      if (!/^[\w$ .-]+$/.test(base)) base = 'c'
+      let s = base
+      for (let i = 2; used.has(s.toLowerCase()); i++) s = `${base}__${i}`
+      used.add(s.toLowerCase())
+      return { name: c.name, sql: s, type: c.type }
+    })
+  }
+
+  /** Adds a CTE and returns it as a stage. */
+  addCte(body: SqlNode, cols: StageColumn[], ordered: boolean, materialized = false): Stage {
+    const name = this.nextName()
+    this.ctes.push({ name, body, materialized })
+    return { from: raw(name), cols, ordered }
+  }
+
+  tabular(node: IrTabular): Stage {
+    const fn = tabularLowerings.get(node.op)
+    if (!fn) return unsupported(`The operator '${node.op}'`, node.span)
+    return fn(node, this)
+  }
+
+  /** Scope resolving column names against one stage (optionally qualified by a table alias). */
+  scopeOf(stage: Stage, qualifier?: string): ColumnScope {
+    const map = new Map(stage.cols.map((c) => [c.name, c]))
+    return {
+      column: (name) => {
+        const c = map.get(name)
+        return c ? ident(c.sql, qualifier) : undefined
+      },
+    }
+  }
+
+  /** Scope for a join condition: `side` picks the left or right alias. */
+  joinScope(left: Stage, right: Stage, la: string, ra: string): ColumnScope {
+    const l = this.scopeOf(left, la)
+    const r = this.scopeOf(right, ra)
+    return {
+      column: (name, side) => (side === 'right' ? r.column(name) : (l.column(name) ?? r.column(name))),
+    }
+  }
+
+  scalarCx(scope: ColumnScope): ScalarCx {
+    const cx: ScalarCx = {
+      d: this.d,
+      nowUs: this.opts.nowUs,
+      scope,
+      expr: (e) => this.expr(e, cx),
+      as: (e, to) => convert(this.expr(e, cx), e.type, to, this.d),
+      subquery: (e) => this.subquery(e.query),
+      nondeterministic: () => {
+        this.deterministic = false
+      },
+      fail: (what, span) => unsupported(what, span),
+    }
+    return cx
+  }
+
+  expr(e: IrExpr, cx: ScalarCx): SqlNode {
+    switch (e.k) {
+      case 'col': {
+        const c = cx.scope.column(e.name, e.side)
+        if (!c) throw new KqlCompileError('kql-internal', `Column '${e.name}' is not in scope`, undefined)
+        return c
+      }
+      case 'lit':
+        return literalSql(e.value, e.type, this.d)
+      case 'call': {
+        const impl = scalarFunctions[e.fn]
+        if (!impl) return unsupported(`The function '${e.fn}'`, e.span)
+        return impl(e.args, cx, e)
+      }
+      case 'subquery':
+        return sql`(${this.subquery(e.query)} LIMIT 1)`
+      case 'set':
+        return this.subquery(e.query)
+    }
+  }
+
+  /** SQL selecting the first column of a tabular expression (for toscalar / in-subqueries). */
+  subquery(q: IrTabular): SqlNode {
+    const st = this.tabular(q)
+    const c = st.cols[0]
+    if (!c) return sql`SELECT NULL`
+    return st.ordered
+      ? sql`SELECT ${ident(c.sql)} FROM ${st.from} ORDER BY ${ident(ORD)}`
+      : sql`SELECT ${ident(c.sql)} FROM ${st.from}`
+  }
+
+  aggregate(a: IrAggregate, cx: ScalarCx): SqlNode {
+    const impl = aggregateFunctions[a.fn]
+    if (!impl) return unsupported(`The aggregation function '${a.fn}'`, a.span)
+    return impl(a, cx)
+  }
+
+  /** `SELECT <cols> FROM stage` keeping the KQL names, with `__ord` if the stage is ordered. */
+  passThrough(stage: Stage): SqlNode[] {
+    const items = stage.cols.map((c) => ident(c.sql))
+    if (stage.ordered) items.push(ident(ORD))
+    return items
+  }
+
+  /** Final statement: the CTE chain, then the result columns in KQL order, formatted for the wire. */
+  finish(q: IrQuery, rowLimit: number): { sql: SqlNode; columns: StageColumn[] } {
+    for (const l of q.lets) {
+      const st = this.tabular(l.query)
+      if (l.materialize) {
+        const last = this.ctes[this.ctes.length - 1]
+        if (last && raw(last.name).t === 'raw' && st.from.t === 'raw' && st.from.s === last.name)
+          last.materialized = true
+      }
+      this.letStages.set(l.id, st)
+    }
+    const st = this.tabular(q.result)
+    const out = st.cols.map((c, i) => ({ ...c, sql: `c${i}` }))
+    const items = st.cols.map((c, i) => sql`${this.wire(ident(c.sql), c.type)} AS ${ident(`c${i}`)}`)
+    const body = seq(
+      sql`SELECT `,
+      items.length ? list(items) : raw('NULL AS "c0"'),
+      sql` FROM ${st.from}`,
+      st.ordered ? sql` ORDER BY ${ident(ORD)}` : raw(''),
+      raw(` LIMIT ${rowLimit}`),
+    )
+    const withs = this.ctes.map(
+      (c) => sql`${raw(c.name)} AS ${raw(c.materialized ? this.d.materialized : '')}(${c.body})`,
+    )
+    return { sql: withs.length ? seq(raw('WITH '), list(withs), raw(' '), body) : body, columns: out }
+  }
+
+  /** Converts a value to its wire-friendly SQL form (datetimes as text with µs, dynamic as JSON text). */
+  wire(x: SqlNode, t: KType): SqlNode {
+    if (t === 'datetime') return this.d.formatDatetime(x)
+    if (t === 'dynamic') return sql`CAST(${x} AS ${raw(this.d.types.string)})`
+    if (t === 'string' || t === 'guid') return sql`coalesce(${x}, '')`
+    return x
+  }
+}
+
+export function spanOf(n: { span: Span }): Span {
+  return n.span
+}

@@ -1,0 +1,35 @@
+import type { SqlDialect } from './dialect.js'
+import type { ParamValue, SqlNode } from './sql-tree.js'
+
+export interface PrintedSql {
+  text: string
+  params: ParamValue[]
+}
+
+const quoteIdent = (s: string) => '"' + s.replace(/"/g, '""') + '"'
+
+/** Prints a SQL tree for one dialect; parameters are numbered in order of appearance. */
+export function printSql(node: SqlNode, dialect: SqlDialect): PrintedSql {
+  const out: string[] = []
+  const params: ParamValue[] = []
+  const stack: SqlNode[] = [node]
+  while (stack.length) {
+    const n = stack.pop()!
+    switch (n.t) {
+      case 'raw':
+        out.push(n.s)
+        break
+      case 'ident':
+        out.push(n.qualifier ? `${n.qualifier}.${quoteIdent(n.name)}` : quoteIdent(n.name))
+        break
+      case 'param':
+        params.push(n.value)
+        out.push(dialect.placeholder(params.length, n.type))
+        break
+      case 'seq':
+        for (let i = n.parts.length - 1; i >= 0; i--) stack.push(n.parts[i]!)
+        break
+    }
+  }
+  return { text: out.join(''), params }
+}

@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import { jwtVerify, SignJWT } from 'jose'
 import { MdeApi } from '../../src/api/mde-api.js'
@@ -472,4 +474,11 @@ export async function seedTenant(db: Db, tenantId = TENANT): Promise<void> {
 
 export function json(res: LightMyRequestResponse): Record<string, unknown> {
   return JSON.parse(res.body) as Record<string, unknown>
+}
+
+/** `../shared/fixtures` beside the repository (works from test/ and from dist/test/). */
+export function sharedFixturesDir(): string {
+  let dir = import.meta.dirname
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)
+  return join(dir, '..', 'shared', 'fixtures')
 }

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { MDE_CONTENT_TYPE } from '../../src/api/wire.js'
 import { backends } from '../helpers/stores.js'
-import { A1, createHarness, FILE_SHA1, json, M1, type Harness } from './api-harness.js'
+import { A1, createHarness, FILE_SHA1, json, M1, sharedFixturesDir, type Harness } from './api-harness.js'
 
-const FIXTURES = resolve(import.meta.dirname, '../../../shared/fixtures')
-const ROOT = resolve(import.meta.dirname, '../../..')
-const fixturesDir = FIXTURES.includes('/dist/') ? resolve(ROOT, '../shared/fixtures') : FIXTURES
+const fixturesDir = sharedFixturesDir()
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
 

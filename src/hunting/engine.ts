@@ -148,6 +148,13 @@ export class HuntingEngine {
   }
 }
 
+/** An unexpected failure inside the compiler still answers with a diagnostic, never an exception. */
+function internal(err: unknown): Diagnostic {
+  if (err instanceof RangeError) return diag('kql-too-complex', 'The query is nested too deeply')
+  const msg = err instanceof Error ? err.message : String(err)
+  return diag('kql-internal', `The query could not be compiled: ${msg.split('\n')[0]!.slice(0, 200)}`)
+}
+
 function diag(code: string, message: string): Diagnostic {
   return { code, message, severity: 'error' }
 }

@@ -133,7 +133,7 @@ function literal(node: KNode, cx: BindCx): IrExpr {
     case 'GuidLiteralExpression':
       return { k: 'lit', value: v === null || v === undefined ? null : str(v), type: 'guid' }
     case 'DynamicExpression': {
-      const json = typeof v === 'string' ? (JSON.parse(v) as unknown) : null
+      const json = dynamicValue(cx.child(node, 'Expression'), cx)
       return { k: 'lit', value: json === null ? null : { json }, type: 'dynamic' }
     }
     case 'NullLiteralExpression':
@@ -141,6 +141,40 @@ function literal(node: KNode, cx: BindCx): IrExpr {
     default:
       return unsupported(`The literal '${text}'`, cx.span(node))
   }
+}
+
+/** The JSON value of a `dynamic(...)` literal, read from its syntax (KQL allows 'quotes', @verbatim, …). */
+function dynamicValue(node: KNode | null, cx: BindCx): unknown {
+  if (!node) return null
+  const k = cx.kind(node)
+  if (k === 'JsonArrayExpression')
+    return listElements(cx.child(node, 'Values'), cx).map((v) => dynamicValue(v, cx))
+  if (k === 'JsonObjectExpression') {
+    const o: Record<string, unknown> = {}
+    for (const p of listElements(cx.child(node, 'Pairs'), cx)) {
+      const name = cx.child(p, 'Name')
+      const key = name
+        ? typeof name.LiteralValue === 'string'
+          ? name.LiteralValue
+          : cx
+              .textOf(name)
+              .trim()
+              .replace(/^(['"])(.*)\1$/s, '$2')
+        : ''
+      o[key] = dynamicValue(cx.child(p, 'Value'), cx)
+    }
+    return o
+  }
+  if (k === 'DynamicExpression') return dynamicValue(cx.child(node, 'Expression'), cx)
+  if (k === 'NullLiteralExpression') return null
+  const e = cx.scalar(node)
+  if (e.k !== 'lit') return unsupported('A non-constant value inside dynamic()', cx.span(node))
+  const v = e.value
+  if (v === null) return null
+  if (typeof v === 'bigint') return Number(v)
+  if (typeof v === 'object') return v.json
+  if (e.type === 'datetime') return new Date(Number(v) / 1000).toISOString()
+  return v
 }
 
 function dynamicLiteralFromText(node: KNode, cx: BindCx): IrExpr {
@@ -270,7 +304,8 @@ export function bindScalar(node: KNode, cx: BindCx): IrExpr {
   const type: KType = cx.typeOf(node)
   const span = cx.span(node)
   if (kind === 'DynamicExpression') {
-    return node.IsLiteral ? literal(node, cx) : dynamicLiteralFromText(node, cx)
+    const inner = cx.child(node, 'Expression')
+    return inner ? literal(node, cx) : dynamicLiteralFromText(node, cx)
   }
   if (node.IsLiteral && kind.endsWith('LiteralExpression')) return literal(node, cx)
   const op = OPERATOR_KINDS[kind]

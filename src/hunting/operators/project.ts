@@ -48,17 +48,49 @@ operatorBinders.set('ProjectOperator', (node, input, cx) => {
   }
 })
 
-/** `extend`: input columns (replaced in place when re-assigned) plus new ones. */
+function references(e: IrExpr, names: ReadonlySet<string>): boolean {
+  switch (e.k) {
+    case 'col':
+      return names.has(e.name)
+    case 'call':
+      return e.args.some((x) => references(x, names))
+    default:
+      return false
+  }
+}
+
+/**
+ * `extend`: input columns (replaced in place when re-assigned) plus new ones. Items may use columns
+ * assigned earlier in the same extend; such an extend becomes a chain of projections.
+ */
 operatorBinders.set('ExtendOperator', (node, input, cx) => {
   const columns = cx.columnsOf(node)
   const exprs = namedExpressions(node, cx)
   const inputNames = new Set(input.columns.map((c) => c.name))
   const named = new Set(exprs.flatMap((e) => (e.name ? [e.name] : [])))
   const fresh = columns.filter((c) => !inputNames.has(c.name) && !named.has(c.name)).map((c) => c.name)
-  const assigned = new Map<string, IrExpr>()
-  for (const e of exprs) assigned.set(e.name ?? fresh.shift() ?? '', e.expr)
-  const items: IrNamed[] = columns.map((c) => ({ name: c.name, expr: assigned.get(c.name) ?? col(c) }))
-  return { op: 'project', input, items, columns, span: cx.span(node) }
+  const assignments = exprs.map((e) => ({ name: e.name ?? fresh.shift() ?? '', expr: e.expr }))
+  let current = input
+  let batch: { name: string; expr: IrExpr }[] = []
+  const flush = (final: boolean) => {
+    const cols: IrColumn[] = final ? columns : [...current.columns]
+    if (!final)
+      for (const a of batch) {
+        const i = cols.findIndex((c) => c.name === a.name)
+        if (i >= 0) cols[i] = { name: a.name, type: a.expr.type }
+        else cols.push({ name: a.name, type: a.expr.type })
+      }
+    const assigned = new Map(batch.map((a) => [a.name, a.expr]))
+    const items: IrNamed[] = cols.map((c) => ({ name: c.name, expr: assigned.get(c.name) ?? col(c) }))
+    current = { op: 'project', input: current, items, columns: cols, span: cx.span(node) }
+    batch = []
+  }
+  for (const a of assignments) {
+    if (references(a.expr, new Set(batch.map((b) => b.name)))) flush(false)
+    batch.push(a)
+  }
+  flush(true)
+  return current
 })
 
 /** `project-away`, `project-keep`, `project-reorder`, `project-rename`: column selection by the binder's result. */

@@ -111,8 +111,7 @@ export const duckdbDialect: SqlDialect = {
     sql`CASE json_type(${x}) WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'object' WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' END`,
   jsonArrayLength: (x) =>
     sql`CASE WHEN json_type(${x}) = 'ARRAY' THEN CAST(json_array_length(${x}) AS BIGINT) END`,
-  parseJson: (x) =>
-    sql`CASE WHEN json_valid(${x}) THEN CAST(${x} AS JSON) WHEN ${x} IS NOT NULL THEN to_json(${x}) END`,
+  parseJson: (x) => sql`coalesce(TRY_CAST(${x} AS JSON), to_json(${x}))`,
   toJson: (x) => sql`to_json(${x})`,
   jsonBuildArray: (items) => seq(raw('json_array('), ...joinNodes(items), raw(')')),
   jsonBuildObject: (pairs) => seq(raw('json_object('), ...joinNodes(pairs), raw(')')),

@@ -19,6 +19,8 @@ export interface ScalarCx {
   scope: ColumnScope
   /** Lowers a tabular subquery to SQL selecting its first column. */
   subquery(e: IrExpr & { k: 'subquery' | 'set' }): SqlNode
+  /** `SELECT v` over the text values of a one-column table (array elements when dynamic). */
+  setValues(e: IrExpr & { k: 'set' }): SqlNode
   /** Marks the query result as not deterministic (differential tests compare counts only). */
   nondeterministic(): void
   fail(what: string, span: Span): never

@@ -128,6 +128,7 @@ export class Lowerer {
       expr: (e) => this.expr(e, cx),
       as: (e, to) => convert(this.expr(e, cx), e.type, to, this.d),
       subquery: (e) => this.subquery(e.query),
+      setValues: (e) => this.setValues(e.query),
       nondeterministic: () => {
         this.deterministic = false
       },
@@ -153,7 +154,7 @@ export class Lowerer {
       case 'subquery':
         return sql`(${this.subquery(e.query)} LIMIT 1)`
       case 'set':
-        return this.subquery(e.query)
+        return sql`(${this.subquery(e.query)} LIMIT 1)`
     }
   }
 
@@ -165,6 +166,16 @@ export class Lowerer {
     return st.ordered
       ? sql`SELECT ${ident(c.sql)} FROM ${st.from} ORDER BY ${ident(ORD)}`
       : sql`SELECT ${ident(c.sql)} FROM ${st.from}`
+  }
+
+  /** Text values of a one-column table (elements of JSON arrays when the column is dynamic), as `SELECT v`. */
+  setValues(q: IrTabular): SqlNode {
+    const st = this.tabular(q)
+    const c = st.cols[0]
+    if (!c) return sql`SELECT NULL AS v`
+    if (c.type !== 'dynamic')
+      return sql`SELECT ${convert(ident(c.sql), c.type, 'string', this.d)} AS v FROM ${st.from}`
+    return sql`SELECT ${this.d.jsonToText(raw('je.v'))} AS v FROM ${st.from} AS sv CROSS JOIN LATERAL ${this.d.jsonElements(sql`sv.${ident(c.sql)}`)} AS je`
   }
 
   aggregate(a: IrAggregate, cx: ScalarCx): SqlNode {

@@ -102,11 +102,12 @@ function inList(x: IrExpr, items: IrExpr[], cx: ScalarCx, ci: boolean, negate: b
         else values.push(jsonScalarParam(v))
       }
     } else if (it.k === 'set' || it.k === 'subquery') {
-      const q = cx.subquery(it.k === 'set' ? it : { ...it, k: 'set' })
+      const q = it.k === 'set' ? cx.setValues(it) : cx.subquery(it)
+      const v = it.k === 'set' && t !== 'string' ? convert(raw('s.v'), 'string', t, cx.d) : raw('s.v')
       subs.push(
         ci
-          ? sql`SELECT lower(CAST(s.v AS VARCHAR)) FROM (${q}) AS s(v) WHERE s.v IS NOT NULL`
-          : sql`SELECT s.v FROM (${q}) AS s(v) WHERE s.v IS NOT NULL`,
+          ? sql`SELECT lower(s.v) FROM (${q}) AS s(v) WHERE s.v IS NOT NULL`
+          : sql`SELECT ${v} FROM (${q}) AS s(v) WHERE s.v IS NOT NULL`,
       )
     } else if (it.type === 'dynamic' && it.k !== 'lit') {
       return cx.fail(
@@ -240,18 +241,18 @@ export const scalarFunctions: Readonly<Record<string, ScalarImpl>> = {
   has_all: ([x, ...rest], cx) => hasList(x!, rest, cx, true),
   between: ([x, lo, hi], cx) => {
     const t = x!.type === 'datetime' ? 'datetime' : commonType(x!, lo!)
-    return sql`(${cx.as(x!, t)} BETWEEN ${cx.as(lo!, t)} AND ${cx.as(hi!, t)})`
+    return sql`(${cx.as(x!, t)} BETWEEN ${cx.as(lo!, t)} AND ${upper(lo!, hi!, t, cx)})`
   },
   '!between': ([x, lo, hi], cx) => {
     const t = x!.type === 'datetime' ? 'datetime' : commonType(x!, lo!)
-    return sql`(NOT coalesce(${cx.as(x!, t)} BETWEEN ${cx.as(lo!, t)} AND ${cx.as(hi!, t)}, FALSE))`
+    return sql`(NOT coalesce(${cx.as(x!, t)} BETWEEN ${cx.as(lo!, t)} AND ${upper(lo!, hi!, t, cx)}, FALSE))`
   },
 
   // dynamic access
   getprop: ([x, k], cx) => {
     const path: (string | number)[] = []
     let base: IrExpr = x!
-    path.unshift(literalString(k!) ?? '')
+    path.unshift(literalString(k!) ?? literalNumber(k!) ?? '')
     while (base.k === 'call' && (base.fn === 'getprop' || base.fn === 'index')) {
       const key = base.args[1]!
       const s = base.fn === 'getprop' ? literalString(key) : undefined
@@ -602,6 +603,13 @@ export const scalarFunctions: Readonly<Record<string, ScalarImpl>> = {
   typeof: (_a, cx, self) => cx.fail('typeof', self.span),
 }
 
+/** `between (dt .. timespan)` means `dt .. dt + timespan`. */
+function upper(lo: IrExpr, hi: IrExpr, t: KType, cx: ScalarCx): SqlNode {
+  if (t === 'datetime' && hi.type === 'timespan')
+    return cx.d.fromEpochUs(sql`${cx.d.epochUs(cx.as(lo, 'datetime'))} + ${cx.expr(hi)}`)
+  return cx.as(hi, t)
+}
+
 function convertTo(x: IrExpr, to: KType, cx: ScalarCx): SqlNode {
   return convert(cx.expr(x), x.type, to, cx.d)
 }
@@ -696,25 +704,25 @@ function ipv4InRange(ip: SqlNode, range: SqlNode, cx: ScalarCx): SqlNode {
 
 function parseUrl(x: SqlNode, cx: ScalarCx): SqlNode {
   const re =
-    '^([A-Za-z][A-Za-z0-9+.-]*)://(([^:@/]*)(:([^@/]*))?@)?([^:/?#]*)(:([0-9]+))?([^?#]*)(\\?([^#]*))?(#(.*))?$'
+    '^([A-Za-z][A-Za-z0-9+.-]*)://(?:([^:@/]*)(?::([^@/]*))?@)?([^:/?#]*)(?::([0-9]+))?([^?#]*)(?:\\?([^#]*))?(?:#(.*))?$'
   const g = (n: number) => sql`coalesce(${cx.d.regexExtract(x, param(re, 'string'), n)}, '')`
   return cx.d.jsonBuildObject([
     raw(`'Scheme'`),
     g(1),
     raw(`'Host'`),
-    g(6),
+    g(4),
     raw(`'Port'`),
-    g(8),
-    raw(`'Path'`),
-    g(9),
-    raw(`'Username'`),
-    g(3),
-    raw(`'Password'`),
     g(5),
+    raw(`'Path'`),
+    g(6),
+    raw(`'Username'`),
+    g(2),
+    raw(`'Password'`),
+    g(3),
     raw(`'Query Parameters'`),
     cx.d.name === 'duckdb' ? raw(`CAST('{}' AS JSON)`) : raw(`'{}'::jsonb`),
     raw(`'Fragment'`),
-    g(13),
+    g(8),
   ])
 }
 

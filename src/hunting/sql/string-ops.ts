@@ -61,10 +61,25 @@ export function hasTerm(x: IrExpr, n: IrExpr, cx: ScalarCx, cs: boolean, mode: T
 /** `has_any` / `has_all` over a constant list (or a single dynamic array literal). */
 export function hasList(x: IrExpr, items: IrExpr[], cx: ScalarCx, all: boolean): SqlNode {
   const needles: IrExpr[] = []
+  const sets: SqlNode[] = []
   for (const it of items) {
+    if (it.k === 'set') {
+      sets.push(it.query.columns.length ? cx.setValues(it) : raw('SELECT NULL AS v'))
+      continue
+    }
     const arr = literalArray(it)
     if (arr) for (const v of arr) needles.push({ k: 'lit', value: String(v), type: 'string' })
     else needles.push(it)
+  }
+  if (sets.length) {
+    if (all) return cx.fail('has_all with a tabular operand', { start: 0, length: 0 })
+    const h = hay(x, cx, false)
+    const parts = sets.map(
+      (s) =>
+        sql`EXISTS (SELECT 1 FROM (${s}) AS s(v) WHERE s.v <> '' AND ${termMatchSql(h, sql`lower(s.v)`, cx, 'a-z0-9')})`,
+    )
+    if (needles.length) parts.push(hasList(x, needles, cx, false))
+    return sql`(${joinWith(parts, ' OR ')})`
   }
   if (needles.length === 0) return raw(all ? 'TRUE' : 'FALSE')
   const consts = needles.map((n) => literalString(n))
@@ -79,6 +94,15 @@ export function hasList(x: IrExpr, items: IrExpr[], cx: ScalarCx, all: boolean):
   }
   const parts = needles.map((n) => hasTerm(x, n, cx, false, 'term'))
   return sql`(${joinWith(parts, all ? ' AND ' : ' OR ')})`
+}
+
+/** Term match of a non-constant needle: both boundaries, needle regex-escaped in SQL. */
+function termMatchSql(h: SqlNode, n: SqlNode, cx: ScalarCx, cls: string): SqlNode {
+  const esc = sql`regexp_replace(${n}, '([.*+?^$\\{\\}()|\\[\\]\\\\])', '\\\\\\1', 'g')`
+  return cx.d.regexMatch(
+    h,
+    sql`${param(`(^|[^${cls}])`, 'string')} || ${esc} || ${param(`($|[^${cls}])`, 'string')}`,
+  )
 }
 
 export function joinWith(parts: SqlNode[], sep: string): SqlNode {

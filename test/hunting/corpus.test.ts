@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { ManualClock } from '../../src/core/clock.js'
+import { runHuntingQuery, type RunQueryOutcome } from '../../src/api/hunting/run-query.js'
+import { HuntingEngine } from '../../src/hunting/index.js'
+import type { Db } from '../../src/store/db.js'
+import { backends } from '../helpers/stores.js'
+import { corpusUrls, DEMO_NOW_MS, fakeFeed, loadDemo, readCorpus, type CorpusQuery } from './demo-data.js'
+import { openHuntingDb } from './harness.js'
+
+/**
+ * Every dev-corpus query against a small demo tenant. Counts: binds (lenient), executes, schema equal to
+ * the binder's; prints the top failure reasons. DuckDB ≥ 90 % and PostgreSQL ≥ 85 % of the bound
+ * queries must execute; 100 % of executed ones must report the binder's schema. When both engines run,
+ * their rows are compared (multiset, or in order where the query sorts).
+ */
+const corpus = readCorpus()
+const urls = corpusUrls(corpus)
+const engine = HuntingEngine.shared()
+const outcomes = new Map<string, Map<string, RunQueryOutcome>>()
+const dbs: Db[] = []
+
+before(() => engine.warmUp())
+after(async () => {
+  for (const db of dbs) await db.close()
+})
+
+function reason(o: RunQueryOutcome & { ok: false }): string {
+  return o.message
+    .replace(/\(at position.*\)/, '')
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/"[^"]*"/g, '"…"')
+    .slice(0, 90)
+}
+
+for (const b of backends) {
+  test(`corpus on ${b.name}`, { timeout: 900_000 }, async () => {
+    const db = await openHuntingDb(b)
+    dbs.push(db)
+    const tenantId = await loadDemo(db, b.name === 'duckdb' ? 4 : 2)
+    const results = new Map<string, RunQueryOutcome>()
+    outcomes.set(b.name, results)
+    let bound = 0
+    let executed = 0
+    let schemaEqual = 0
+    const reasons = new Map<string, number>()
+    for (const q of corpus as CorpusQuery[]) {
+      const plan = engine.plan(q.query)
+      const bindsLenient = plan.ok || plan.diagnostics.every((d) => !d.code.startsWith('kql-ks'))
+      if (!bindsLenient) continue
+      bound++
+      const o = await runHuntingQuery({
+        db,
+        engine,
+        clock: new ManualClock(DEMO_NOW_MS),
+        query: q.query,
+        scope: { tenantId, deviceIds: null },
+        limits: { rowLimit: 10_000, timeoutMs: 20_000, resultBytesLimit: 64 << 20 },
+        external: { allowList: urls, maxBytes: 1 << 20, timeoutMs: 5000, maxRows: 100_000 },
+        fetcher: fakeFeed,
+      })
+      results.set(q.id, o)
+      if (!o.ok) {
+        reasons.set(reason(o), (reasons.get(reason(o)) ?? 0) + 1)
+        continue
+      }
+      executed++
+      const expected = plan.ok ? plan.plan.schema : []
+      if (JSON.stringify(o.schema) === JSON.stringify(expected)) schemaEqual++
+      else reasons.set('schema mismatch', (reasons.get('schema mismatch') ?? 0) + 1)
+    }
+    const pct = (n: number) => ((100 * n) / Math.max(1, bound)).toFixed(1)
+    console.log(
+      `[corpus ${b.name}] queries ${corpus.length}, bind (lenient) ${bound}, executed ${executed} (${pct(executed)}%), schema equal ${schemaEqual}/${executed}`,
+    )
+    for (const [r, n] of [...reasons].sort((x, y) => y[1] - x[1]).slice(0, 15)) console.log(`  ${n}\t${r}`)
+    assert.equal(schemaEqual, executed, 'every executed query reports the binder schema')
+    assert.ok(executed / bound >= (b.name === 'duckdb' ? 0.9 : 0.85), `execution rate ${pct(executed)}%`)
+  })
+}
+
+function normalise(v: unknown): unknown {
+  if (Array.isArray(v))
+    return v
+      .map(normalise)
+      .map((x) => JSON.stringify(x))
+      .sort()
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, normalise(x)]))
+  if (typeof v === 'number' && !Number.isInteger(v)) return Number(v.toPrecision(9))
+  return v
+}
+
+test('corpus: DuckDB and PostgreSQL return the same rows', { skip: backends.length < 2 }, () => {
+  const duck = outcomes.get('duckdb')
+  const pg = outcomes.get('postgres')
+  assert.ok(duck && pg)
+  let compared = 0
+  let countsOnly = 0
+  const mismatches: string[] = []
+  for (const [id, a] of duck) {
+    const p = pg.get(id)
+    if (!a.ok || !p?.ok) continue
+    if (!a.deterministic) {
+      countsOnly++
+      if (a.results.length !== p.results.length)
+        mismatches.push(`${id}: ${a.results.length} vs ${p.results.length} rows`)
+      continue
+    }
+    compared++
+    const key = (r: Record<string, unknown>) => JSON.stringify(normalise(r))
+    const x = a.results.map(key)
+    const y = p.results.map(key)
+    if (!/\b(sort|order|top)\b/.test(a.sql) || !/ORDER BY "__ord"/.test(a.sql)) {
+      x.sort()
+      y.sort()
+    }
+    if (JSON.stringify(x) !== JSON.stringify(y))
+      mismatches.push(`${id}: rows differ (${x.length} vs ${y.length})`)
+  }
+  console.log(
+    `[differential] compared ${compared} queries row by row, ${countsOnly} by row count; mismatches ${mismatches.length}`,
+  )
+  for (const m of mismatches.slice(0, 10)) console.log(`  ${m}`)
+  assert.deepEqual(mismatches, [])
+})

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { generateDemo, isProgress } from '../../src/demo/generate.js'
+import { huntingTables } from '../../src/schema/hunting-tables.js'
+import { demoTenantId } from '../../src/schema/demo-tenant.js'
+import type { Db } from '../../src/store/db.js'
+import type { ExternalFetcher } from '../../src/api/hunting/external-data.js'
+
+export const DEMO_NOW_MS = Date.parse('2025-06-01T12:00:00Z')
+export const DEMO_SEED = 7
+
+/** Loads a small deterministic demo tenant (Helper 5's generator) into the hunting tables. */
+export async function loadDemo(db: Db, devices: number): Promise<string> {
+  const gen = generateDemo({
+    seed: DEMO_SEED,
+    devices,
+    nowMs: DEMO_NOW_MS,
+    shapes: huntingTables,
+    batchRows: 5000,
+  })
+  let r = gen.next()
+  while (!r.done) {
+    const item = r.value
+    if (!isProgress(item) && item.rows > 0)
+      await db.bulkLoad({ table: item.table, columns: item.columns, data: item.data })
+    r = gen.next()
+  }
+  return demoTenantId(DEMO_SEED)
+}
+
+export interface CorpusQuery {
+  id: string
+  query: string
+}
+
+/** The dev corpus, read from ../shared beside the repository (CI has a copy there). */
+export function readCorpus(): CorpusQuery[] {
+  const path = resolve(import.meta.dirname, '../../../shared/data/hunting-queries-dev.jsonl')
+  const alt = resolve(import.meta.dirname, '../../../../shared/data/hunting-queries-dev.jsonl')
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    text = readFileSync(alt, 'utf8')
+  }
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as CorpusQuery)
+}
+
+/** Stand-in for the internet in tests: deterministic CSV/text lines for any allow-listed URL. */
+export const fakeFeed: ExternalFetcher = (url) => {
+  const lines: string[] = []
+  for (let i = 0; i < 25; i++)
+    lines.push(
+      [
+        `10.0.${i}.${i + 1}`,
+        `indicator-${i}.example`,
+        'powershell.exe',
+        `${i}`,
+        `da39a3ee5e6b4b0d3255bfef95601890afd8070${i % 10}`,
+      ].join(','),
+    )
+  return Promise.resolve(`${url.length % 2 ? 'header,a,b,c,d' : 'x,y,z,w,v'}\n${lines.join('\n')}\n`)
+}
+
+export function corpusUrls(queries: readonly CorpusQuery[]): string[] {
+  const urls = new Set<string>()
+  for (const q of queries)
+    for (const m of q.query.matchAll(/h?@?["'](https?:\/\/[^"'\s]+)["']/g))
+      urls.add(new URL(m[1]!).toString())
+  return [...urls]
+}

@@ -65,3 +65,19 @@ export function mdeErrorHandler(log: Logger) {
     )
   }
 }
+
+/**
+ * Fastify `frameworkErrors` hook (errors raised by the router before any route or plugin is chosen:
+ * malformed percent-encoding, over-long path parameters). Under /api they leave in MDE's envelope;
+ * elsewhere in fastify's default shape.
+ */
+export function mdeFrameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400
+  if (/^\/api(\/|$)/i.test(req.url)) {
+    void sendMdeError(reply, status, 'BadRequest', err.message)
+    return
+  }
+  void reply
+    .code(status)
+    .send({ error: 'Bad Request', code: err.code, message: err.message, statusCode: status })
+}

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
 import { jwtVerify, SignJWT } from 'jose'
+import { mdeFrameworkErrors } from '../../src/api/error-handler.js'
 import { MdeApi } from '../../src/api/mde-api.js'
 import type { RateLimitProfile } from '../../src/api/rate-limit.js'
 import type { ApiOptions } from '../../src/api/api-deps.js'
@@ -151,6 +152,7 @@ export async function createHarness(
   const auth = new TestAuthorizer(clock)
   const app = Fastify({
     genReqId: () => randomUUID(),
+    frameworkErrors: mdeFrameworkErrors,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 500 },
   })

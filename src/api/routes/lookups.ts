@@ -26,7 +26,7 @@ function checkIp(ip: string): string {
 
 function checkDomain(d: string): string {
   const v = d.trim().toLowerCase().replace(/\.$/, '')
-  if (!/^(?=.{1,253}$)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})*$/.test(v))
+  if (!/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/.test(v))
     throw new MdeError('InvalidDomainName', `'${d.slice(0, 100)}' is not a valid domain name.`)
   return v
 }
@@ -143,6 +143,7 @@ export const lookupRoutes: RouteSpec[] = [
     operation: 'files.stats',
     requirement: perms.fileRead,
     handler: async (c) => {
+      lookBack(c)
       const f = await findFile(c.deps.db, c.tenantId, checkHash(c.params.id!))
       if (!f) throw notFound(`File ${c.params.id} was not found`)
       const s = await observationStats(c, 'File', [String(f.sha1)])

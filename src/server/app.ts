@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { mdeFrameworkErrors } from '../api/error-handler.js'
 import { offsetClock, systemClock, type Clock } from '../core/clock.js'
 import type { Logger } from '../core/logger.js'
 import type { Db } from '../store/db.js'
@@ -87,6 +88,7 @@ export async function startServer(
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    frameworkErrors: mdeFrameworkErrors,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 500 },
   }) as unknown as FastifyInstance

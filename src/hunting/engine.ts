@@ -96,9 +96,7 @@ export class HuntingEngine {
       return { ok: true, plan: { ir, schema: a.schema, lenient: a.lenient, externalSources } }
     } catch (err) {
       if (err instanceof KqlCompileError) return { ok: false, diagnostics: [err.toDiagnostic()] }
-      if (err instanceof RangeError)
-        return { ok: false, diagnostics: [diag('kql-too-complex', 'The query is nested too deeply')] }
-      throw err
+      return { ok: false, diagnostics: [internal(err)] }
     }
   }
 
@@ -130,9 +128,7 @@ export class HuntingEngine {
       }
     } catch (err) {
       if (err instanceof KqlCompileError) return { ok: false, diagnostics: [err.toDiagnostic()] }
-      if (err instanceof RangeError)
-        return { ok: false, diagnostics: [diag('kql-too-complex', 'The query is nested too deeply')] }
-      throw err
+      return { ok: false, diagnostics: [internal(err)] }
     }
   }
 

@@ -5,7 +5,7 @@ import { runHuntingQuery, type RunQueryOutcome } from '../../src/api/hunting/run
 import { HuntingEngine } from '../../src/hunting/index.js'
 import type { Db } from '../../src/store/db.js'
 import { backends } from '../helpers/stores.js'
-import { corpusUrls, DEMO_NOW_MS, fakeFeed, loadDemo, readCorpus, type CorpusQuery } from './demo-data.js'
+import { corpusUrls, DEMO_NOW_MS, fakeFeed, loadDemo, readCorpus } from './demo-data.js'
 import { openHuntingDb } from './harness.js'
 
 /**
@@ -44,7 +44,7 @@ for (const b of backends) {
     let executed = 0
     let schemaEqual = 0
     const reasons = new Map<string, number>()
-    for (const q of corpus as CorpusQuery[]) {
+    for (const q of corpus) {
       const plan = engine.plan(q.query)
       const bindsLenient = plan.ok || plan.diagnostics.every((d) => !d.code.startsWith('kql-ks'))
       if (!bindsLenient) continue

@@ -54,7 +54,9 @@ function references(e: IrExpr, names: ReadonlySet<string>): boolean {
       return names.has(e.name)
     case 'call':
       return e.args.some((x) => references(x, names))
-    default:
+    case 'lit':
+    case 'set':
+    case 'subquery':
       return false
   }
 }

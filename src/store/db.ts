@@ -35,6 +35,27 @@ export interface BulkBatch {
   data: readonly (readonly unknown[])[]
 }
 
+export interface BulkWriterOptions {
+  /**
+   * DuckDB: rows buffered (in column files, not in memory) before one insert transaction; default
+   * 250,000. `Infinity` makes the whole load one transaction at `close()`. PostgreSQL streams every
+   * batch into one COPY, committed at `close()`, and ignores this.
+   */
+  flushRows?: number
+}
+
+/**
+ * A streaming bulk load into one table: `write` columnar batches (same column order as given to
+ * `bulkWriter`), then `close` (returns rows written). `abort` discards what was not yet committed.
+ * Accepted values: string, number, bigint, boolean, null; Date | epoch-ms number | epoch-µs bigint |
+ * ISO string for TIMESTAMP columns; objects/arrays are JSON-encoded for JSON/text columns.
+ */
+export interface BulkWriter {
+  write(batch: BulkBatch): Promise<void>
+  close(): Promise<number>
+  abort(): Promise<void>
+}
+
 export interface Db {
   readonly dialect: Dialect
   query<T = Row>(sql: string, params?: readonly SqlValue[], opts?: QueryOptions): Promise<T[]>
@@ -49,7 +70,13 @@ export interface Db {
   executeScript(sql: string): Promise<void>
   /** Runs `fn` in one transaction on one connection; rolls back if it throws. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>
-  /** Fast columnar bulk insert (DuckDB: appender/COPY; PostgreSQL: COPY). Not transactional with `transaction`. */
+  /**
+   * Fast columnar bulk insert of one batch, atomic (DuckDB: column files + CSV reader; PostgreSQL:
+   * binary COPY). Inside `transaction` it is part of that transaction. Columns missing from the batch
+   * get NULL. Same value rules as `BulkWriter`.
+   */
   bulkLoad(batch: BulkBatch): Promise<number>
+  /** A streaming loader for many batches into one table (the demo / ingestion path). */
+  bulkWriter(table: string, columns: readonly string[], opts?: BulkWriterOptions): BulkWriter
   close(): Promise<void>
 }

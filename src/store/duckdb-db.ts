@@ -1,7 +1,21 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBPreparedStatement } from '@duckdb/node-api'
+import { tmpdir } from 'node:os'
+import { dirname, resolve } from 'node:path'
 import { BulwarkError } from '../core/errors.js'
-import type { BulkBatch, ColumnInfo, Db, QueryOptions, QueryOutput, Row, SqlValue } from './db.js'
+import type {
+  BulkBatch,
+  BulkWriter,
+  BulkWriterOptions,
+  ColumnInfo,
+  Db,
+  QueryOptions,
+  QueryOutput,
+  Row,
+  SqlValue,
+} from './db.js'
+import { DuckColumnFiles, kindOf, type DuckColumn } from './duckdb-bulk.js'
+import { epochMicros, textOf } from './values.js'
 
 export interface DuckDbOptions {
   /** File path, or ':memory:'. */
@@ -34,7 +48,23 @@ export async function openDuckDb(opts: DuckDbOptions): Promise<DuckDb> {
     })
   }
   const conn = await instance.connect()
-  return new DuckDb(instance, conn, false)
+  const tmpRoot = opts.path === ':memory:' || opts.path === '' ? tmpdir() : dirname(resolve(opts.path))
+  return new DuckDb(instance, conn, false, { tmpRoot, columns: new Map() })
+}
+
+/** State shared by a DuckDb and the transaction views it hands out. */
+interface DuckShared {
+  /** Where bulk-load column files are written (the data dir for a file store). */
+  tmpRoot: string
+  /** Column names and types per table, for bulk loads. */
+  columns: Map<string, DuckColumn[]>
+}
+
+/** Rows per bulk-writer flush: at least one DuckDB row group (122,880) so inserts skip the WAL. */
+const DEFAULT_FLUSH_ROWS = 250_000
+
+function cancelled(cause?: unknown): BulwarkError {
+  return new BulwarkError(408, 'QueryCancelled', 'The query was cancelled', cause ? { cause } : {})
 }
 
 function normalise(v: unknown): unknown {
@@ -70,6 +100,7 @@ export class DuckDb implements Db {
     readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
     private readonly inTransaction: boolean,
+    private readonly shared: DuckShared,
   ) {}
 
   /** DuckDB connections run one statement at a time; serialise on this connection. */
@@ -82,16 +113,20 @@ export class DuckDb implements Db {
 
   async #run(sql: string, params: readonly SqlValue[], opts?: QueryOptions) {
     const conn = this.connection
+    const signal = opts?.signal
     const onAbort = () => conn.interrupt()
-    opts?.signal?.addEventListener('abort', onAbort, { once: true })
+    signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      if (opts?.signal?.aborted) throw new BulwarkError(408, 'QueryCancelled', 'The query was cancelled')
+      if (signal?.aborted) throw cancelled()
       if (params.length === 0) return await conn.runAndReadAll(sql)
       const stmt = await conn.prepare(sql)
       bindAll(stmt, params)
       return await stmt.runAndReadAll()
+    } catch (err) {
+      if (signal?.aborted && !(err instanceof BulwarkError)) throw cancelled(err)
+      throw err
     } finally {
-      opts?.signal?.removeEventListener('abort', onAbort)
+      signal?.removeEventListener('abort', onAbort)
     }
   }
 
@@ -135,7 +170,7 @@ export class DuckDb implements Db {
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this)
     return this.#serial(async () => {
-      const tx = new DuckDb(this.instance, this.connection, true)
+      const tx = new DuckDb(this.instance, this.connection, true, this.shared)
       await this.connection.run('BEGIN TRANSACTION')
       try {
         const out = await fn(tx)
@@ -148,35 +183,137 @@ export class DuckDb implements Db {
     })
   }
 
-  async bulkLoad(batch: BulkBatch): Promise<number> {
-    // Baseline path: the appender, column values converted per row. The demo/ingestion bulk path may
-    // replace this with a file-based COPY (see src/store/CONTEXT.md).
-    return this.#serial(async () => {
-      const appender = await this.connection.createAppender(batch.table)
-      const n = batch.data[0]?.length ?? 0
-      try {
-        for (let r = 0; r < n; r++) {
-          for (let c = 0; c < batch.columns.length; c++) {
-            const v = batch.data[c]![r]
-            if (v === null || v === undefined) appender.appendNull()
-            else if (typeof v === 'string') appender.appendVarchar(v)
-            else if (typeof v === 'boolean') appender.appendBoolean(v)
-            else if (typeof v === 'bigint') appender.appendBigInt(v)
-            else if (typeof v === 'number') {
-              if (Number.isInteger(v)) appender.appendBigInt(BigInt(v))
-              else appender.appendDouble(v)
-            } else if (v instanceof Date)
-              appender.appendTimestamp(new DuckDBTimestampValue(BigInt(v.getTime()) * 1000n))
-            else appender.appendVarchar(JSON.stringify(v))
-          }
-          appender.endRow()
-        }
-        appender.flushSync()
-      } finally {
-        appender.closeSync()
-      }
+  async #tableColumns(table: string, wanted: readonly string[]): Promise<DuckColumn[]> {
+    let cols = this.shared.columns.get(table)
+    if (!cols || wanted.some((w) => !cols!.some((c) => c.name === w))) {
+      const rows = await this.connection.runAndReadAll(
+        `SELECT column_name, data_type FROM information_schema.columns
+          WHERE table_name = '${table.replace(/'/g, "''")}' AND table_schema = current_schema()
+          ORDER BY ordinal_position`,
+      )
+      cols = (rows.getRows() as [string, string][]).map(([name, type]) => ({ name, type }))
+      if (cols.length === 0) throw new BulwarkError(400, 'UnknownTable', `bulk load: no table ${table}`)
+      this.shared.columns.set(table, cols)
+    }
+    const missing = wanted.filter((w) => !cols.some((c) => c.name === w))
+    if (missing.length)
+      throw new BulwarkError(400, 'UnknownColumn', `bulk load ${table}: no column ${missing.join(', ')}`)
+    return wanted.map((w) => cols.find((c) => c.name === w)!)
+  }
+
+  /** Inserts the files' rows in one transaction (or the caller's), checking the row count. */
+  async #insertFiles(files: DuckColumnFiles): Promise<number> {
+    const expected = files.rows
+    if (expected === 0) return 0
+    const own = !this.inTransaction
+    if (own) await this.connection.run('BEGIN TRANSACTION')
+    try {
+      const res = await this.connection.run(files.insertSql())
+      const n = Number(res.rowsChanged)
+      if (n !== expected)
+        throw new BulwarkError(
+          500,
+          'BulkLoadMismatch',
+          `bulk load ${files.table}: read ${n} rows, wrote ${expected}`,
+        )
+      if (own) await this.connection.run('COMMIT')
       return n
+    } catch (err) {
+      if (own) await this.connection.run('ROLLBACK').catch(() => undefined)
+      throw err
+    }
+  }
+
+  /** Slow, general path (the Appender, value by value) for batches the CSV path cannot carry. */
+  async #appendRows(batch: BulkBatch): Promise<number> {
+    await this.#tableColumns(batch.table, batch.columns)
+    const all = this.shared.columns.get(batch.table)!
+    const index = new Map(batch.columns.map((c, i) => [c, i]))
+    const n = batch.data[0]?.length ?? 0
+    const appender = await this.connection.createAppender(batch.table)
+    try {
+      for (let r = 0; r < n; r++) {
+        for (const col of all) {
+          const i = index.get(col.name)
+          const v = i === undefined ? null : batch.data[i]![r]
+          const kind = kindOf(col.type)
+          if (v === null || v === undefined) appender.appendNull()
+          else if (kind === 'ts') appender.appendTimestamp(new DuckDBTimestampValue(BigInt(epochMicros(v))))
+          else if (kind === 'bool') appender.appendBoolean(v === true || v === 1 || v === 'true')
+          else if (kind === 'num' && typeof v === 'bigint') appender.appendBigInt(v)
+          else if (kind === 'num' && typeof v === 'number')
+            if (Number.isSafeInteger(v)) appender.appendBigInt(BigInt(v))
+            else appender.appendDouble(v)
+          else appender.appendVarchar(textOf(v))
+        }
+        appender.endRow()
+      }
+      appender.flushSync()
+    } finally {
+      appender.closeSync()
+    }
+    return n
+  }
+
+  /**
+   * Columnar bulk insert through per-column CSV files and DuckDB's CSV reader (see duckdb-bulk.ts);
+   * atomic (one transaction, or part of the caller's).
+   */
+  async bulkLoad(batch: BulkBatch): Promise<number> {
+    return this.#serial(async () => {
+      const cols = await this.#tableColumns(batch.table, batch.columns)
+      const files = new DuckColumnFiles(this.shared.tmpRoot, batch.table, cols)
+      try {
+        if (!files.append(batch)) return await this.#appendRows(batch)
+        return await this.#insertFiles(files)
+      } finally {
+        files.dispose()
+      }
     })
+  }
+
+  bulkWriter(table: string, columns: readonly string[], opts: BulkWriterOptions = {}): BulkWriter {
+    const flushRows = opts.flushRows ?? DEFAULT_FLUSH_ROWS
+    let files: DuckColumnFiles | null = null
+    let total = 0
+    let done = false
+    const flush = () =>
+      this.#serial(async () => {
+        if (!files || files.rows === 0) return
+        total += await this.#insertFiles(files)
+        files.reset()
+      })
+    return {
+      write: async (batch) => {
+        if (done) throw new Error('bulk writer is closed')
+        files ??= new DuckColumnFiles(
+          this.shared.tmpRoot,
+          table,
+          await this.#serial(() => this.#tableColumns(table, columns)),
+        )
+        const b = batch.table === table ? batch : { ...batch, table }
+        if (!files.append(b)) {
+          await flush()
+          total += await this.#serial(() => this.#appendRows(b))
+        }
+        if (files.rows >= flushRows) await flush()
+      },
+      close: async () => {
+        if (done) return total
+        try {
+          await flush()
+        } finally {
+          done = true
+          files?.dispose()
+        }
+        return total
+      },
+      abort: async () => {
+        done = true
+        files?.dispose()
+        await Promise.resolve()
+      },
+    }
   }
 
   async close(): Promise<void> {

@@ -31,7 +31,7 @@ for (const backend of backends) {
       try {
         await assert.rejects(migrate(db, [m1, m2, bad]))
         const rows = await db.query<{ n: number }>(
-          "SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN ('a', 'b', 'c', 'bulwark_migrations')",
+          "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ('a', 'b', 'c', 'bulwark_migrations')",
         )
         assert.equal(Number(rows[0]!.n), 0)
       } finally {

@@ -1,6 +1,17 @@
 import pg from 'pg'
 import { BulwarkError } from '../core/errors.js'
-import type { BulkBatch, ColumnInfo, Db, QueryOptions, QueryOutput, Row, SqlValue } from './db.js'
+import type {
+  BulkBatch,
+  BulkWriter,
+  BulkWriterOptions,
+  ColumnInfo,
+  Db,
+  QueryOptions,
+  QueryOutput,
+  Row,
+  SqlValue,
+} from './db.js'
+import { pgCopyWriter, type PgColumn } from './pg-copy.js'
 
 export interface PostgresOptions {
   url: string
@@ -39,8 +50,13 @@ function wrap(err: unknown): never {
 
 type Queryable = pg.Pool | pg.PoolClient
 
+type ColumnCache = Map<string, PgColumn[]>
+
 class PgBase {
-  constructor(protected readonly q: Queryable) {}
+  constructor(
+    protected readonly q: Queryable,
+    protected readonly columnCache: ColumnCache,
+  ) {}
   readonly dialect = 'postgres' as const
 
   async queryWithColumns<T = Row>(
@@ -63,6 +79,41 @@ class PgBase {
 
   async executeScript(sql: string): Promise<void> {
     await this.q.query(sql)
+  }
+
+  protected async tableColumns(table: string, wanted: readonly string[]): Promise<PgColumn[]> {
+    let cols = this.columnCache.get(table)
+    if (!cols || wanted.some((w) => !cols!.some((c) => c.name === w))) {
+      const res = await this.q.query<{ name: string; type: string }>(
+        `SELECT column_name AS name, data_type AS type FROM information_schema.columns
+          WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position`,
+        [table],
+      )
+      cols = res.rows
+      if (cols.length === 0) throw new BulwarkError(400, 'UnknownTable', `bulk load: no table ${table}`)
+      this.columnCache.set(table, cols)
+    }
+    const missing = wanted.filter((w) => !cols.some((c) => c.name === w))
+    if (missing.length)
+      throw new BulwarkError(400, 'UnknownColumn', `bulk load ${table}: no column ${missing.join(', ')}`)
+    return wanted.map((w) => cols.find((c) => c.name === w)!)
+  }
+
+  /** One batch through a binary COPY on `client`. */
+  protected async copyBatch(
+    client: pg.PoolClient,
+    cols: readonly PgColumn[],
+    batch: BulkBatch,
+    release: (destroy: boolean) => void,
+  ): Promise<number> {
+    const w = pgCopyWriter(client, batch.table, cols, release)
+    try {
+      await w.write(batch)
+    } catch (err) {
+      await w.abort()
+      throw err
+    }
+    return w.close()
   }
 
   async #run(sql: string, params: readonly SqlValue[], opts?: QueryOptions): Promise<pg.QueryResult> {
@@ -89,22 +140,28 @@ class PgTx extends PgBase implements Db {
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     return fn(this)
   }
-  bulkLoad(batch: BulkBatch): Promise<number> {
-    return bulkInsert(this.q, batch)
+  async bulkLoad(batch: BulkBatch): Promise<number> {
+    const cols = await this.tableColumns(batch.table, batch.columns)
+    return this.copyBatch(this.q as pg.PoolClient, cols, batch, () => undefined)
+  }
+  bulkWriter(table: string, columns: readonly string[]): BulkWriter {
+    return lazyWriter(async () =>
+      pgCopyWriter(this.q as pg.PoolClient, table, await this.tableColumns(table, columns), () => undefined),
+    )
   }
   async close(): Promise<void> {}
 }
 
 export class PostgresDb extends PgBase implements Db {
   constructor(readonly pool: pg.Pool) {
-    super(pool)
+    super(pool, new Map())
   }
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
     try {
       await client.query('BEGIN')
-      const out = await fn(new PgTx(client))
+      const out = await fn(new PgTx(client, this.columnCache))
       await client.query('COMMIT')
       return out
     } catch (err) {
@@ -115,8 +172,18 @@ export class PostgresDb extends PgBase implements Db {
     }
   }
 
-  bulkLoad(batch: BulkBatch): Promise<number> {
-    return bulkInsert(this.pool, batch)
+  async bulkLoad(batch: BulkBatch): Promise<number> {
+    const cols = await this.tableColumns(batch.table, batch.columns)
+    const client = await this.pool.connect()
+    return this.copyBatch(client, cols, batch, (destroy) => client.release(destroy))
+  }
+
+  bulkWriter(table: string, columns: readonly string[], _opts?: BulkWriterOptions): BulkWriter {
+    return lazyWriter(async () => {
+      const cols = await this.tableColumns(table, columns)
+      const client = await this.pool.connect()
+      return pgCopyWriter(client, table, cols, (destroy) => client.release(destroy))
+    })
   }
 
   async close(): Promise<void> {
@@ -124,33 +191,15 @@ export class PostgresDb extends PgBase implements Db {
   }
 }
 
-/** Baseline multi-row INSERT; the COPY path lives with the bulk loader (see src/store/CONTEXT.md). */
-async function bulkInsert(q: Queryable, batch: BulkBatch): Promise<number> {
-  const n = batch.data[0]?.length ?? 0
-  const cols = batch.columns.map((c) => `"${c}"`).join(', ')
-  const chunk = Math.max(1, Math.floor(30000 / Math.max(1, batch.columns.length)))
-  for (let start = 0; start < n; start += chunk) {
-    const end = Math.min(n, start + chunk)
-    const values: unknown[] = []
-    const tuples: string[] = []
-    for (let r = start; r < end; r++) {
-      const ph: string[] = []
-      for (let c = 0; c < batch.columns.length; c++) {
-        const v = batch.data[c]![r]
-        values.push(
-          v === undefined
-            ? null
-            : typeof v === 'object' && v !== null && !(v instanceof Date)
-              ? JSON.stringify(v)
-              : v,
-        )
-        ph.push(`$${values.length}`)
-      }
-      tuples.push(`(${ph.join(', ')})`)
-    }
-    await q.query(`INSERT INTO "${batch.table}" (${cols}) VALUES ${tuples.join(', ')}`, values)
+/** A writer whose COPY opens on the first write (the constructor cannot await). */
+function lazyWriter(open: () => Promise<BulkWriter>): BulkWriter {
+  let w: Promise<BulkWriter> | null = null
+  const get = () => (w ??= open())
+  return {
+    write: async (batch) => (await get()).write(batch),
+    close: async () => (w ? (await w).close() : 0),
+    abort: async () => (w ? (await w).abort() : undefined),
   }
-  return n
 }
 
 export async function openPostgres(opts: PostgresOptions): Promise<PostgresDb> {

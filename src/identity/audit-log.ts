@@ -27,6 +27,21 @@ export interface StoredAuditEvent extends AuditEvent {
 }
 
 const COLS = '"id","tenantId","at","kind","outcome","actor","target","code","correlationId","ip","details"'
+const DUCK_SHAPE = JSON.stringify([
+  {
+    id: 'VARCHAR',
+    tenantId: 'VARCHAR',
+    at: 'BIGINT',
+    kind: 'VARCHAR',
+    outcome: 'VARCHAR',
+    actor: 'VARCHAR',
+    target: 'VARCHAR',
+    code: 'VARCHAR',
+    correlationId: 'VARCHAR',
+    ip: 'VARCHAR',
+    details: 'VARCHAR',
+  },
+])
 
 /**
  * Append-only audit trail. Writes are buffered and flushed in one multi-row INSERT every `flushMs`
@@ -64,27 +79,29 @@ export class AuditLog {
     return this.#flushing
   }
 
+  /** One statement, one parameter: the batch as a JSON array, unpacked by the engine. */
   async #write(batch: StoredAuditEvent[]): Promise<void> {
-    const params: (string | number | null)[] = []
-    const rows = batch.map((e, i) => {
-      params.push(
-        e.id,
-        e.tenantId,
-        e.at,
-        e.kind,
-        e.outcome,
-        e.actor ?? null,
-        e.target ?? null,
-        e.code ?? null,
-        e.correlationId ?? null,
-        e.ip ?? null,
-        e.details ? JSON.stringify(e.details) : null,
-      )
-      const b = i * 11
-      return `(${Array.from({ length: 11 }, (_, k) => `$${b + k + 1}`).join(',')})`
-    })
+    const rows = batch.map((e) => ({
+      id: e.id,
+      tenantId: e.tenantId,
+      at: e.at,
+      kind: e.kind,
+      outcome: e.outcome,
+      actor: e.actor ?? null,
+      target: e.target ?? null,
+      code: e.code ?? null,
+      correlationId: e.correlationId ?? null,
+      ip: e.ip ?? null,
+      details: e.details ? JSON.stringify(e.details) : null,
+    }))
+    const sql =
+      this.db.dialect === 'postgres'
+        ? `INSERT INTO idp_audit_events (${COLS}) SELECT ${COLS} FROM json_populate_recordset(NULL::idp_audit_events, $1::json)`
+        : `INSERT INTO idp_audit_events (${COLS}) SELECT ${COLS.split(',')
+            .map((c) => `e.${c}`)
+            .join(',')} FROM (SELECT unnest(from_json($1, '${DUCK_SHAPE}')) AS e)`
     try {
-      await this.db.execute(`INSERT INTO idp_audit_events (${COLS}) VALUES ${rows.join(',')}`, params)
+      await this.db.execute(sql, [JSON.stringify(rows)])
     } catch (err) {
       this.log.error({ err, events: batch.length }, 'audit write failed')
     }

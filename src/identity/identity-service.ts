@@ -72,25 +72,32 @@ export class IdentityService {
   }
 
   publicOrigin(): string {
-    return new URL(this.options.publicUrl()).origin
+    this.trustedOrigins()
+    return this.#origins!.origin
   }
 
   /** Origins (scheme://host[:port]) this deployment answers as: the public URL plus every TLS name. */
   trustedOrigins(): Set<string> {
-    const pub = new URL(this.options.publicUrl())
+    const url = this.options.publicUrl()
+    if (this.#origins?.url === url) return this.#origins.set
+    const pub = new URL(url)
     const out = new Set([pub.origin])
     for (const n of [...this.options.tlsNames, 'localhost', '127.0.0.1']) {
       out.add(`${pub.protocol}//${n.toLowerCase()}`)
       if (pub.port) out.add(`${pub.protocol}//${n.toLowerCase()}:${pub.port}`)
     }
+    this.#origins = { url, set: out, protocol: pub.protocol, origin: pub.origin }
     return out
   }
+
+  #origins: { url: string; set: Set<string>; protocol: string; origin: string } | null = null
 
   /** The origin a request addressed (Host header) when it is one of ours, else the public URL's. */
   originFor(host: string | undefined): string {
     if (host) {
-      const candidate = `${new URL(this.options.publicUrl()).protocol}//${host.toLowerCase()}`
-      if (this.trustedOrigins().has(candidate)) return candidate
+      const set = this.trustedOrigins()
+      const candidate = `${this.#origins!.protocol}//${host.toLowerCase()}`
+      if (set.has(candidate)) return candidate
     }
     return this.publicOrigin()
   }

@@ -5,6 +5,7 @@ import { silentLogger } from '../core/logger.js'
 import { migrate } from '../store/migrations.js'
 import type { Db } from '../store/db.js'
 import { backends } from '../../test/helpers/stores.js'
+import { AuditLog } from './audit-log.js'
 import { Directory } from './directory/directory.js'
 import { identityMigrations } from './migrations.js'
 import { KeyRing } from './signing-keys.js'
@@ -158,6 +159,27 @@ for (const backend of backends) {
       )
       clock.advance(2000)
       assert.equal((await st.redeemRefreshToken(rt3, 'c')).ok, false)
+    })
+
+    it('audit events are buffered and written in bulk; list flushes first', async () => {
+      const audit = new AuditLog(db, clock, silentLogger)
+      audit.record({ tenantId: 'ta', kind: 'signIn', outcome: 'success', actor: 'u1', details: { n: 1 } })
+      audit.record({
+        tenantId: 'ta',
+        kind: 'tokenFailed',
+        outcome: 'failure',
+        code: '7000215',
+        ip: '10.0.0.1',
+      })
+      audit.record({ tenantId: null, kind: 'directoryChange', outcome: 'success' })
+      const rows = await audit.list({ tenantId: 'ta' })
+      assert.equal(rows.length, 2)
+      const failed = rows.find((r) => r.kind === 'tokenFailed')!
+      assert.equal(failed.code, '7000215')
+      assert.equal(failed.ip, '10.0.0.1')
+      assert.equal(failed.actor, null)
+      assert.deepEqual(rows.find((r) => r.kind === 'signIn')!.details, { n: 1 })
+      assert.equal((await audit.list({ kind: 'directoryChange' }))[0]!.tenantId, null)
     })
 
     it('failure counters lock after the limit within the window', async () => {

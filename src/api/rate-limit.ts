@@ -109,7 +109,7 @@ export class RateLimiter {
 
   /** Deletes counters of windows that have ended. */
   async sweep(): Promise<number> {
-    return this.db.execute('DELETE FROM rate_limit_counters WHERE "expiresAt" < $1', [
+    return this.db.execute('DELETE FROM rate_limit_counters WHERE "expiresAt" <= $1', [
       Math.floor(this.clock.nowMs() / 1000),
     ])
   }

@@ -1,0 +1,194 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Clock } from '../../core/clock.js'
+import type { HuntingEngine, HuntingScope } from '../../hunting/index.js'
+import { WIRE_TYPE_NAMES } from '../../hunting/index.js'
+import type { Principal, RouteRequirement } from '../../identity/principal.js'
+import type { Db } from '../../store/db.js'
+import { principalOf } from '../auth.js'
+import { MdeError } from '../errors.js'
+import type { MdeApi } from '../mde-api.js'
+import type { RouteSpec } from '../route.js'
+import type { ExternalDataPolicy, ExternalFetcher } from './external-data.js'
+import type { HuntingQuota } from './hunting-quota.js'
+import { runHuntingQuery, type HuntingLimits, type RunQueryOutcome } from './run-query.js'
+
+export interface HuntingRouteDeps {
+  db: Db
+  clock: Clock
+  engine: HuntingEngine
+  limits: HuntingLimits
+  external: ExternalDataPolicy
+  fetcher: ExternalFetcher
+  quota: HuntingQuota
+  /** Data window of every query (the documented 30 days). */
+  lookbackDays: number
+}
+
+export const MDE_REQUIREMENT: RouteRequirement = {
+  application: ['AdvancedQuery.Read.All'],
+  delegated: ['AdvancedQuery.Read'],
+}
+export const XDR_REQUIREMENT: RouteRequirement = {
+  application: ['AdvancedHunting.Read.All', 'AdvancedQuery.Read.All'],
+  delegated: ['AdvancedHunting.Read', 'AdvancedQuery.Read'],
+}
+export const GRAPH_REQUIREMENT: RouteRequirement = {
+  application: ['ThreatHunting.Read.All', 'AdvancedHunting.Read.All', 'AdvancedQuery.Read.All'],
+  delegated: ['ThreatHunting.Read', 'AdvancedHunting.Read', 'AdvancedQuery.Read'],
+}
+
+/** The rate-limit family shared by the three surfaces (45 calls/min, 1,500/h per tenant and app). */
+export const HUNTING_FAMILY = 'advancedQueries.run'
+
+/** Device ids a user-context caller may see (their device groups); null for unrestricted callers. */
+export async function visibleDevices(db: Db, principal: Principal): Promise<string[] | null> {
+  if (principal.deviceGroupIds === null) return null
+  const rows = await db.query<{ id: string; rbacGroupId: number | null }>(
+    'SELECT "id", "rbacGroupId" FROM "machines" WHERE "tenantId" = $1',
+    [principal.tenantId],
+  )
+  return rows.filter((r) => principal.deviceGroupIds!.has(Number(r.rbacGroupId ?? 0))).map((r) => r.id)
+}
+
+/** Parses an ISO 8601 duration (Graph `Timespan`, e.g. P30D, PT12H) into milliseconds. */
+export function isoDurationMs(s: string): number | null {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(s.trim())
+  if (!m || s.trim() === 'P' || /T$/i.test(s.trim())) return null
+  return (
+    ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000 +
+    Number(m[4] ?? 0) * 1000
+  )
+}
+
+/** Validates the body, enforces the CPU quota, runs the query; throws MdeError for every failure. */
+export async function executeHunting(
+  deps: HuntingRouteDeps,
+  principal: Principal,
+  body: unknown,
+  opts: { timespanMs?: number | null; signal?: AbortSignal } = {},
+): Promise<RunQueryOutcome & { ok: true }> {
+  const query = body && typeof body === 'object' ? (body as Record<string, unknown>).Query : undefined
+  if (typeof query !== 'string' || query.trim() === '')
+    throw new MdeError(
+      'BadRequest',
+      'The request body must be a JSON object with a non-empty string "Query".',
+    )
+  const q = deps.quota.check(principal.tenantId)
+  if (!q.ok)
+    throw new MdeError(
+      'TooManyRequests',
+      `Advanced hunting CPU quota exceeded: ${q.limit} seconds of running time per ${q.window} for this tenant. Retry after ${q.retryAfterSeconds} seconds.`,
+      { headers: { 'Retry-After': String(q.retryAfterSeconds) } },
+    )
+  const nowMs = deps.clock.nowMs()
+  const windowMs = Math.min(deps.lookbackDays * 86_400_000, opts.timespanMs ?? Infinity)
+  const scope: HuntingScope = {
+    tenantId: principal.tenantId,
+    deviceIds: await visibleDevices(deps.db, principal),
+    minTimestampUs: (nowMs - windowMs) * 1000,
+  }
+  const out = await runHuntingQuery({
+    db: deps.db,
+    engine: deps.engine,
+    clock: deps.clock,
+    query,
+    scope,
+    limits: deps.limits,
+    external: deps.external,
+    fetcher: deps.fetcher,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  })
+  if (out.ok) deps.quota.charge(principal.tenantId, out.cpuMs)
+  if (!out.ok) {
+    if (out.status === 408) throw new MdeError('BadRequest', out.message, { status: 408 })
+    throw new MdeError(out.status === 429 ? 'TooManyRequests' : 'BadRequest', out.message)
+  }
+  return out
+}
+
+/** MDE / XDR response: Stats, Schema, Results (+ Render when the query ends with `render`). */
+export function mdeResponse(out: RunQueryOutcome & { ok: true }): Record<string, unknown> {
+  return {
+    Stats: out.stats,
+    Schema: out.schema.map((c) => ({ Name: c.name, Type: WIRE_TYPE_NAMES[c.type] })),
+    Results: out.results,
+    ...(out.render
+      ? { Render: { Visualization: out.render.visualization, Properties: out.render.properties } }
+      : {}),
+  }
+}
+
+export function graphResponse(out: RunQueryOutcome & { ok: true }): Record<string, unknown> {
+  return {
+    '@odata.context':
+      'https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.security.huntingQueryResults',
+    schema: out.schema.map((c) => ({ name: c.name, type: WIRE_TYPE_NAMES[c.type] })),
+    results: out.results,
+  }
+}
+
+function abortOnClose(req: FastifyRequest): AbortSignal {
+  const ac = new AbortController()
+  req.raw.once('close', () => {
+    if (!req.raw.complete || req.raw.destroyed) ac.abort()
+  })
+  return ac.signal
+}
+
+/** The MDE and Defender XDR routes, registered through the API module (auth, rate limit, errors). */
+export function huntingRouteSpecs(deps: HuntingRouteDeps): RouteSpec[] {
+  return [
+    {
+      method: 'POST',
+      url: '/advancedqueries/run',
+      operation: HUNTING_FAMILY,
+      requirement: MDE_REQUIREMENT,
+      handler: async (call) =>
+        mdeResponse(
+          await executeHunting(deps, call.principal, call.body, { signal: abortOnClose(call.req) }),
+        ),
+    },
+    {
+      method: 'POST',
+      url: '/advancedhunting/run',
+      operation: 'advancedHunting.run',
+      family: HUNTING_FAMILY,
+      requirement: XDR_REQUIREMENT,
+      handler: async (call) =>
+        mdeResponse(
+          await executeHunting(deps, call.principal, call.body, { signal: abortOnClose(call.req) }),
+        ),
+    },
+  ]
+}
+
+/** Registers the three surfaces: MDE + XDR under /api (and /api/v1.0), Graph at /v1.0/security. */
+export async function registerHuntingRoutes(
+  app: FastifyInstance,
+  api: MdeApi,
+  deps: HuntingRouteDeps,
+): Promise<void> {
+  await api.registerRoutes(app, huntingRouteSpecs(deps))
+  await app.register(
+    (scope, _opts, done) => {
+      scope.setErrorHandler(api.errorHandler)
+      scope.post(
+        '/runHuntingQuery',
+        { preHandler: api.guard(GRAPH_REQUIREMENT, HUNTING_FAMILY) },
+        async (req: FastifyRequest, reply: FastifyReply) => {
+          const body = req.body as Record<string, unknown> | undefined
+          const ts = body && typeof body.Timespan === 'string' ? isoDurationMs(body.Timespan) : null
+          if (body && body.Timespan !== undefined && body.Timespan !== null && ts === null)
+            throw new MdeError('BadRequest', 'Timespan must be an ISO 8601 duration such as P30D.')
+          const out = await executeHunting(deps, principalOf(req), body, {
+            timespanMs: ts,
+            signal: abortOnClose(req),
+          })
+          return reply.send(graphResponse(out))
+        },
+      )
+      done()
+    },
+    { prefix: '/v1.0/security' },
+  )
+}

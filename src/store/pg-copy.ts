@@ -214,7 +214,7 @@ export function pgCopyWriter(
       check()
       const buf = encodeBinaryRows(table, cols, kinds, batch)
       rows += batch.data[0]?.length ?? 0
-      if (!stream.write(buf)) await Promise.race([once(stream, 'drain'), once(stream, 'error')])
+      if (!stream.write(buf)) await once(stream, 'drain')
       check()
     },
     close: async () => {

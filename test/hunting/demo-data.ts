@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { generateDemo, isProgress } from '../../src/demo/generate.js'
 import { huntingTables } from '../../src/schema/hunting-tables.js'
 import { demoTenantId } from '../../src/schema/demo-tenant.js'
-import type { Db } from '../../src/store/db.js'
+import type { Db, SqlValue } from '../../src/store/db.js'
 import type { ExternalFetcher } from '../../src/api/hunting/external-data.js'
 
 export const DEMO_NOW_MS = Date.parse('2025-06-01T12:00:00Z')
@@ -21,11 +21,43 @@ export async function loadDemo(db: Db, devices: number): Promise<string> {
   let r = gen.next()
   while (!r.done) {
     const item = r.value
-    if (!isProgress(item) && item.rows > 0)
-      await db.bulkLoad({ table: item.table, columns: item.columns, data: item.data })
+    if (!isProgress(item) && item.rows > 0) {
+      if (db.dialect === 'duckdb')
+        await db.bulkLoad({ table: item.table, columns: item.columns, data: item.data })
+      else await insertRows(db, item.table, item.columns, item.data)
+    }
     r = gen.next()
   }
   return demoTenantId(DEMO_SEED)
+}
+
+/** Plain multi-row INSERTs (PostgreSQL path of the test loader; independent of the store's COPY path). */
+async function insertRows(
+  db: Db,
+  table: string,
+  columns: readonly string[],
+  data: unknown[][],
+): Promise<void> {
+  const n = data[0]?.length ?? 0
+  const per = Math.max(1, Math.floor(30_000 / columns.length))
+  const cell = (v: unknown): SqlValue => {
+    if (v === undefined || v === null) return null
+    if (v instanceof Date) return v.toISOString().replace('T', ' ').replace('Z', '')
+    if (typeof v === 'object') return JSON.stringify(v)
+    return v as SqlValue
+  }
+  for (let start = 0; start < n; start += per) {
+    const end = Math.min(n, start + per)
+    const params: SqlValue[] = []
+    const tuples: string[] = []
+    for (let r = start; r < end; r++) {
+      tuples.push(`(${columns.map((_, c) => `$${params.push(cell(data[c]![r]))}`).join(', ')})`)
+    }
+    await db.execute(
+      `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')}`,
+      params,
+    )
+  }
 }
 
 export interface CorpusQuery {

@@ -1,6 +1,6 @@
 import { invalid, unsupported } from '../diagnostics.js'
-import { childNodes, items, symbolKindOf } from '../front-end/kusto-runtime.js'
-import type { KList, KNode, KSymbol } from '../front-end/kusto-types.js'
+import { child, childNodes, items, symbolKindOf } from '../front-end/kusto-runtime.js'
+import type { KList, KNode, KSymbol, KToken } from '../front-end/kusto-types.js'
 import type { IrTabular } from '../ir/ir.js'
 import type { Binding } from './bind-context.js'
 import { call, type IrExpr, type KType } from '../ir/ir.js'
@@ -143,6 +143,19 @@ function literal(node: KNode, cx: BindCx): IrExpr {
   }
 }
 
+/** Text of a KQL string token: "…" / '…' with escapes, @"…" / @'…' verbatim. */
+function unquote(t: string): string {
+  const s = t.trim()
+  if (/^@(['"])/.test(s)) return s.slice(2, -1).replace(s[1] === '"' ? /""/g : /''/g, s[1]!)
+  const m = /^(['"])(.*)\1$/s.exec(s)
+  if (!m) return s
+  return m[2]!.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_x, c: string) =>
+    c.length > 1
+      ? String.fromCharCode(parseInt(c.slice(1), 16))
+      : (({ n: '\n', t: '\t', r: '\r' } as Record<string, string>)[c] ?? c),
+  )
+}
+
 /** The JSON value of a `dynamic(...)` literal, read from its syntax (KQL allows 'quotes', @verbatim, …). */
 function dynamicValue(node: KNode | null, cx: BindCx): unknown {
   if (!node) return null
@@ -152,15 +165,8 @@ function dynamicValue(node: KNode | null, cx: BindCx): unknown {
   if (k === 'JsonObjectExpression') {
     const o: Record<string, unknown> = {}
     for (const p of listElements(cx.child(node, 'Pairs'), cx)) {
-      const name = cx.child(p, 'Name')
-      const key = name
-        ? typeof name.LiteralValue === 'string'
-          ? name.LiteralValue
-          : cx
-              .textOf(name)
-              .trim()
-              .replace(/^(['"])(.*)\1$/s, '$2')
-        : ''
+      const tok = child(p, 'Name') as KToken | null
+      const key = tok ? unquote(tok.Text) : ''
       o[key] = dynamicValue(cx.child(p, 'Value'), cx)
     }
     return o
@@ -417,6 +423,19 @@ function functionCall(node: KNode, cx: BindCx): IrExpr {
     if (isTabular(x)) return { k: 'set', query: cx.tabular(x), type: 'dynamic' }
     return cx.scalar(x)
   })
+  if (
+    name === 'pack_array' &&
+    boundArgs.every((x) => x.k === 'lit' && ['string', 'long', 'int', 'real', 'bool'].includes(x.type))
+  )
+    return {
+      k: 'lit',
+      value: {
+        json: boundArgs.map((x) =>
+          x.k === 'lit' ? (typeof x.value === 'bigint' ? Number(x.value) : x.value) : null,
+        ),
+      },
+      type: 'dynamic',
+    }
   return call(name, boundArgs, cx.typeOf(node), span)
 }
 

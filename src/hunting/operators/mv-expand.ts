@@ -65,12 +65,12 @@ operatorBinders.set('MvExpandOperator', (node, input, cx) => {
     paramValue(node, cx, 'kind')?.toLowerCase() === 'array'
   )
     return unsupported('mv-expand kind=array', cx.span(node))
-  const limitClause = cx.child(node, 'LimitClause')
+  const limitClause = cx.child(node, 'RowLimitClause')
   return {
     op: 'mv-expand',
     input,
     items: bindExpandItems(node, cx),
-    limit: limitClause ? cx.scalar(cx.child(limitClause, 'Expression')!) : null,
+    limit: limitClause ? cx.scalar(cx.child(limitClause, 'RowLimit')!) : null,
     indexColumn: paramValue(node, cx, 'with_itemindex') ?? null,
     columns: cx.columnsOf(node),
     span: cx.span(node),

@@ -4,6 +4,7 @@ import type { IrTabular, KType } from '../ir/ir.js'
 import { registerLowering, type Lowerer, type Stage } from '../sql/lowerer.js'
 import { ident, list, param, raw, sql, type SqlNode } from '../sql/sql-tree.js'
 import { unsupported } from '../diagnostics.js'
+import { isoFromUs } from '../sql/values.js'
 
 type Scan = IrTabular & { op: 'scan' }
 
@@ -45,7 +46,9 @@ function castTo(lx: Lowerer, e: SqlNode, to: KType): SqlNode {
 /** The row filter for one table reference: tenant, then the caller's device scope. */
 export function scopeFilter(lx: Lowerer, table: string, columns: ReadonlySet<string>): SqlNode {
   const scope = lx.opts.scope
-  const tenant = sql`${ident('TenantId')} = ${param(scope.tenantId, 'string')}`
+  let tenant = sql`${ident('TenantId')} = ${param(scope.tenantId, 'string')}`
+  if (scope.minTimestampUs != null && columns.has('Timestamp'))
+    tenant = sql`${tenant} AND ${ident('Timestamp')} >= ${param(isoFromUs(scope.minTimestampUs), 'datetime')}`
   if (scope.deviceIds === null) return tenant
   const ids = deviceIdSet(lx, scope.deviceIds)
   if (columns.has('DeviceId')) return sql`${tenant} AND ${ident('DeviceId')} IN (${ids})`

@@ -148,7 +148,8 @@ export const postgresDialect: SqlDialect = {
   placeholder: (n, type) => `$${n}::${pgTypes[type]}`,
   epochUs: (x) => sql`(floor(extract(epoch from ${x}) * 1000000))::bigint`,
   fromEpochUs: (x) => sql`(timestamp '1970-01-01' + (${x}) * interval '1 microsecond')`,
-  jsonPath: (x, path, kind) => (kind === 'json' ? sql`(${x} #> ${path})` : sql`(${x} #>> ${path})`),
+  jsonPath: (x, path, kind) =>
+    kind === 'json' ? sql`(${x} #> (${path})::text[])` : sql`(${x} #>> (${path})::text[])`,
   jsonPathParam: (steps) =>
     '{' + steps.map((s) => `"${String(s).replace(/["\\]/g, (c) => '\\' + c)}"`).join(',') + '}',
   jsonIndex: (x, i) => sql`(${x} -> (${i})::int)`,
@@ -166,7 +167,7 @@ export const postgresDialect: SqlDialect = {
   },
   jsonElements: (x) =>
     sql`(SELECT (je.ord - 1)::bigint AS idx, je.v AS v FROM jsonb_array_elements(${x}) WITH ORDINALITY AS je(v, ord))`,
-  regexMatch: (x, re) => sql`(${x} ~ ${re})`,
+  regexMatch: (x, re) => sql`(${x} ~ (${re}))`,
   regexExtract: (x, re, group) => sql`(regexp_match(${x}, '(' || ${re} || ')'))[${raw(String(group + 1))}]`,
   regexReplace: (x, re, rw) => sql`regexp_replace(${x}, ${re}, ${rw}, 'g')`,
   contains: (h, n) => sql`(strpos(${h}, ${n}) > 0)`,

@@ -29,6 +29,8 @@ export interface HuntingScope {
   tenantId: string
   /** Device ids the caller may see; null = all devices of the tenant. */
   deviceIds: readonly string[] | null
+  /** Only rows with Timestamp at or after this instant (epoch µs), e.g. the 30-day data window; null = no bound. */
+  minTimestampUs?: number | null
 }
 
 export interface ExternalTable {

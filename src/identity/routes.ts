@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { registerAdminApi } from './admin-api.js'
 import { registerBrowserRoutes } from './browser-routes.js'
 import type { IdentityService } from './identity-service.js'
 import { registerProtocolRoutes } from './protocol-routes.js'
@@ -7,4 +8,5 @@ import { registerProtocolRoutes } from './protocol-routes.js'
 export function registerIdentityRoutes(app: FastifyInstance, svc: IdentityService): void {
   registerProtocolRoutes(app, svc)
   registerBrowserRoutes(app, svc)
+  registerAdminApi(app, svc)
 }

@@ -4,6 +4,7 @@ import type { Db } from '../store/db.js'
 import type { ApiAuditLog } from './audit.js'
 import type { MdeAuthenticator } from './auth.js'
 import type { RateLimiter } from './rate-limit.js'
+import type { ReadCache } from './read-cache.js'
 
 export interface ActionOptions {
   /** Seconds a simulated device takes to pick up and complete an action (half each step). */
@@ -24,6 +25,8 @@ export interface ApiOptions {
   downloadLinkSeconds: number
   /** Largest JSON body accepted, bytes. */
   bodyLimit: number
+  /** Lifetime of cached GET responses, ms (0 = off); see read-cache.ts. */
+  readCacheMs: number
 }
 
 export const DEFAULT_API_OPTIONS: ApiOptions = {
@@ -32,6 +35,7 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   actions: { completionDelaySeconds: 5, failureRate: 0, timeoutMinutes: 4320 },
   downloadLinkSeconds: 600,
   bodyLimit: 1024 * 1024,
+  readCacheMs: 2000,
 }
 
 /** What every MDE route handler may use. */
@@ -42,5 +46,6 @@ export interface ApiDeps {
   auth: MdeAuthenticator
   rateLimiter: RateLimiter
   audit: ApiAuditLog
+  cache: ReadCache
   options: ApiOptions
 }

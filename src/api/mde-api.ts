@@ -9,6 +9,7 @@ import { ApiAuditLog } from './audit.js'
 import { MdeAuthenticator } from './auth.js'
 import { mdeErrorHandler, sendMdeError } from './error-handler.js'
 import { RateLimiter, type RateLimitProfile } from './rate-limit.js'
+import { ReadCache } from './read-cache.js'
 import { mdeGuard, registerRoute, type RouteSpec } from './route.js'
 import { alertRoutes } from './routes/alerts.js'
 import { auditRoutes } from './routes/audit-events.js'
@@ -64,9 +65,13 @@ export class MdeApi {
       auth: new MdeAuthenticator(input.authorizer),
       rateLimiter: new RateLimiter(input.db, input.clock, input.rateLimits),
       audit: new ApiAuditLog(input.db, input.clock),
+      cache: new ReadCache(input.clock, options.readCacheMs),
       options,
     }
-    this.driver = new ActionDriver(input.db, input.clock, input.log, options.actions)
+    const cache = this.deps.cache
+    this.driver = new ActionDriver(input.db, input.clock, input.log, options.actions, (tenantId) =>
+      cache.invalidate(tenantId),
+    )
   }
 
   /** preHandler: authenticate, authorize `requirement`, count against rate-limit `family`. */

@@ -4,6 +4,8 @@ import type { RawQuery } from '../odata/index.js'
 import type { ApiDeps } from './api-deps.js'
 import { principalOf } from './auth.js'
 import { MdeError } from './errors.js'
+import { ReadCache } from './read-cache.js'
+import { MDE_CONTENT_TYPE } from './wire.js'
 
 /** One call of an MDE route, after authentication, authorization and rate limiting. */
 export interface Call {
@@ -31,6 +33,8 @@ export interface RouteSpec {
   /** Mutating routes are audited; `targetParam` names the path parameter holding the target id. */
   audit?: { targetType: string; targetParam?: string }
   bodyLimit?: number
+  /** GET responses are cached briefly (read-cache.ts) unless this is false. */
+  cache?: false
   handler(call: Call): Promise<unknown>
 }
 
@@ -57,41 +61,87 @@ export function mdeGuard(deps: ApiDeps, requirement: RouteRequirement, family: s
   }
 }
 
+const cacheState = new WeakMap<FastifyRequest, { key: string; generation: number } | 'hit'>()
+
+/** Serves a cached GET response when there is one; otherwise remembers what to store on the way out. */
+function cacheLookup(deps: ApiDeps, req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  const principal = principalOf(req)
+  const key = ReadCache.key(principal, `${req.protocol}://${req.headers.host ?? ''}`, req.url)
+  const hit = deps.cache.get(principal.tenantId, key)
+  if (hit !== undefined) {
+    cacheState.set(req, 'hit')
+    return reply.code(200).header('OData-Version', '4.0').header('content-type', MDE_CONTENT_TYPE).send(hit)
+  }
+  cacheState.set(req, { key, generation: deps.cache.generation(principal.tenantId) })
+  return undefined
+}
+
+type OnSend = (req: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown>
+
+function cacheOnSend(deps: ApiDeps, spec: RouteSpec): OnSend | null {
+  if (spec.method === 'GET') {
+    if (spec.cache === false || !deps.cache.enabled) return null
+    return async (req, reply, payload) => {
+      const st = cacheState.get(req)
+      if (st && st !== 'hit' && reply.statusCode === 200 && typeof payload === 'string')
+        deps.cache.set(st.key, payload, st.generation)
+      return payload
+    }
+  }
+  // Any write through this node makes the tenant's cached reads stale before its response leaves.
+  return async (req, _reply, payload) => {
+    try {
+      deps.cache.invalidate(principalOf(req).tenantId)
+    } catch {
+      // unauthenticated: nothing was written
+    }
+    return payload
+  }
+}
+
+function auditOnSend(deps: ApiDeps, spec: RouteSpec): OnSend | null {
+  const audit = spec.audit
+  if (!audit) return null
+  return async (req, reply, payload) => {
+    const call = calls.get(req)
+    let principal: Principal | undefined
+    try {
+      principal = call?.principal ?? principalOf(req)
+    } catch {
+      return payload
+    }
+    const params = req.params as Record<string, string>
+    await deps.audit
+      .record({
+        principal,
+        operation: spec.operation,
+        targetType: audit.targetType,
+        targetId: call?.audit.targetId ?? (audit.targetParam ? (params[audit.targetParam] ?? null) : null),
+        result: reply.statusCode,
+        correlationId: String(req.id),
+        details: call?.audit.details ?? null,
+      })
+      .catch((err: unknown) => deps.log.error({ err, reqId: req.id }, 'audit write failed'))
+    return payload
+  }
+}
+
 export function registerRoute(app: FastifyInstance, deps: ApiDeps, spec: RouteSpec): void {
   const family = spec.family ?? spec.operation
+  const guard = mdeGuard(deps, spec.requirement, family)
+  const cached = spec.method === 'GET' && spec.cache !== false && deps.cache.enabled
+  const onSend = [auditOnSend(deps, spec), cacheOnSend(deps, spec)].filter((h): h is OnSend => h !== null)
   app.route({
     method: spec.method,
     url: spec.url,
     ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
-    preHandler: mdeGuard(deps, spec.requirement, family),
-    ...(spec.audit
-      ? {
-          onSend: async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-            const call = calls.get(req)
-            let principal: Principal | undefined
-            try {
-              principal = call?.principal ?? principalOf(req)
-            } catch {
-              return payload
-            }
-            const params = req.params as Record<string, string>
-            await deps.audit
-              .record({
-                principal,
-                operation: spec.operation,
-                targetType: spec.audit!.targetType,
-                targetId:
-                  call?.audit.targetId ??
-                  (spec.audit!.targetParam ? (params[spec.audit!.targetParam] ?? null) : null),
-                result: reply.statusCode,
-                correlationId: String(req.id),
-                details: call?.audit.details ?? null,
-              })
-              .catch((err: unknown) => deps.log.error({ err, reqId: req.id }, 'audit write failed'))
-            return payload
-          },
+    preHandler: cached
+      ? async (req, reply) => {
+          await guard(req, reply)
+          return cacheLookup(deps, req, reply)
         }
-      : {}),
+      : guard,
+    ...(onSend.length ? { onSend } : {}),
     handler: async (req, reply) => {
       const principal = principalOf(req)
       const call: Call = {

@@ -56,6 +56,8 @@ export class ActionDriver {
     readonly clock: Clock,
     readonly log: Logger,
     readonly options: ActionOptions,
+    /** Told about every tenant whose data a transition changed (read-cache invalidation). */
+    readonly onChange: (tenantId: string) => void = () => {},
   ) {}
 
   get delayMs(): number {
@@ -97,8 +99,8 @@ export class ActionDriver {
       (a.mOffboarded !== null && a.mOffboarded !== undefined) ||
       !ONLINE.has(text(a.mHealth))
     const simulated = (a.mSensor ?? 'simulated') === 'simulated'
-    const update = (sets: string, params: unknown[], extra?: (tx: Db) => Promise<void>) =>
-      this.db.transaction(async (tx) => {
+    const update = async (sets: string, params: unknown[], extra?: (tx: Db) => Promise<void>) => {
+      const changed = await this.db.transaction(async (tx) => {
         const n = await tx.execute(
           `UPDATE machine_actions SET ${sets}, "lastUpdateDateTimeUtc" = $1 WHERE "tenantId" = $2 AND "id" = $3 AND "status" = $4`,
           [now, tenantId, id, status, ...(params as never[])],
@@ -106,6 +108,9 @@ export class ActionDriver {
         if (n === 1 && extra) await extra(tx)
         return n === 1
       })
+      if (changed) this.onChange(tenantId)
+      return changed
+    }
     if (status === 'Pending' && (offline || !simulated)) {
       if (now >= timeoutAt)
         return update(`"status" = 'TimeOut', "errorHResult" = $5, "dueAt" = NULL`, [HRESULT.timeout])

@@ -10,6 +10,7 @@ export const auditRoutes: RouteSpec[] = [
     method: 'GET',
     url: '/auditEvents',
     operation: 'auditEvents.list',
+    cache: false,
     requirement: perms.auditRead,
     handler: (c) =>
       sendList(c, {

@@ -43,9 +43,16 @@ export async function ensureSystemAdmin(
   caFile: string | null,
 ): Promise<AdminCredentialsFile> {
   const dir = svc.directory
+  // Several nodes may start at once over one PostgreSQL: a lost creation race just re-reads the winner.
   const tenant =
     (await dir.findTenant(SYSTEM_TENANT_DOMAIN)) ??
-    (await dir.createTenant({ displayName: 'Bulwark system', domain: SYSTEM_TENANT_DOMAIN, isSystem: true }))
+    (await dir
+      .createTenant({ displayName: 'Bulwark system', domain: SYSTEM_TENANT_DOMAIN, isSystem: true })
+      .catch(async (err: unknown) => {
+        const t = await dir.findTenant(SYSTEM_TENANT_DOMAIN)
+        if (!t) throw err
+        return t
+      }))
   let app = (await dir.listApplications(tenant.id)).find((a) => a.displayName === 'bulwark-admin')
   const file = join(dataDir, 'admin-credentials.json')
   const existing = readJsonFile<AdminCredentialsFile>(file)

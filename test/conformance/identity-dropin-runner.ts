@@ -50,7 +50,8 @@ const config = loadConfig({
     tlsNames: ['login.microsoftonline.com', 'api.securitycenter.microsoft.com'],
   },
 })
-const server = await startServer(config, { modules: [...productModules, probeModule] })
+const modules = productModules.filter((m) => m.name === 'store' || m.name === 'identity')
+const server = await startServer(config, { modules: [...modules, probeModule] })
 try {
   await server.ready
   const creds = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as DemoCredentials

@@ -74,9 +74,15 @@ export async function startIdentityServer(flags: ConfigInput = {}): Promise<Iden
     env: {},
     flags: { dataDir, port: 0, demo: true, logLevel: 'silent', quiet: true, ...flags },
   })
-  const server = await startServer(config, { modules: [...productModules, probeModule] })
+  // Only store + identity (+ the probe route): these tests are about the authorization server, and the
+  // demo module's data generation would add seconds per server.
+  const modules = productModules.filter((m) => m.name === 'store' || m.name === 'identity')
+  const server = await startServer(config, { modules: [...modules, probeModule] })
   await server.ready
-  const creds = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as DemoCredentials
+  const credsFile = join(dataDir, 'demo-credentials.json')
+  const creds: DemoCredentials = existsSync(credsFile)
+    ? (JSON.parse(readFileSync(credsFile, 'utf8')) as DemoCredentials)
+    : { tenantId: '', tenantDomain: '', authority: '', apiBaseUrl: '', caFile: null, apps: [], users: [] }
   return {
     server,
     url: server.ctx.publicUrl,

@@ -62,12 +62,17 @@ interface Writer {
 
 type WriterFactory = (table: string, columns: readonly string[]) => Writer
 
-/** The store's streaming writer when it has one, else one atomic bulkLoad per batch. */
+/**
+ * DuckDB: the store's streaming writer per table (column files, few large inserts). PostgreSQL: one
+ * atomic COPY per batch — a streaming COPY holds a pooled connection until closed, and the demo writes
+ * up to 27 tables at once.
+ */
 function writerFactory(db: Db): WriterFactory {
   const withWriter = db as Db & {
     bulkWriter?: (t: string, c: readonly string[], o?: { flushRows?: number }) => Writer
   }
-  if (typeof withWriter.bulkWriter === 'function') return (t, c) => withWriter.bulkWriter(t, c)
+  if (db.dialect === 'duckdb' && typeof withWriter.bulkWriter === 'function')
+    return (t, c) => withWriter.bulkWriter(t, c)
   return () => {
     let n = 0
     return {

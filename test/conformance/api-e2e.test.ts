@@ -1,11 +1,49 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { openPostgres } from '../../src/store/postgres-db.js'
 import { freshSchemaName, pgUrl } from '../helpers/stores.js'
 import { M1, seedTenant, sharedFixturesDir } from './api-harness.js'
-import { app, startIdentityServer } from './identity-helpers.js'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { startServer, type RunningServer } from '../../src/server/app.js'
+import { loadConfig, type ConfigInput } from '../../src/server/config.js'
+import { productModules } from '../../src/server/modules.js'
+import type { DemoCredentials } from '../../src/identity/seed-demo.js'
+
+interface E2eServer {
+  server: RunningServer
+  url: string
+  creds: DemoCredentials
+}
+
+/** store + identity (demo directory) + api, over HTTP on a random port. */
+async function startApiServer(flags: ConfigInput): Promise<E2eServer & { close(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bulwark-api-e2e-'))
+  const config = loadConfig({
+    env: {},
+    flags: { dataDir, port: 0, http: true, demo: true, logLevel: 'silent', quiet: true, ...flags },
+  })
+  const modules = productModules.filter((m) => ['store', 'identity', 'api'].includes(m.name))
+  const server = await startServer(config, { modules })
+  await server.ready
+  const creds = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as DemoCredentials
+  return {
+    server,
+    url: server.ctx.publicUrl,
+    creds,
+    close: async () => {
+      await server.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+function app(creds: DemoCredentials, name: string) {
+  const a = creds.apps.find((x) => x.name === name)
+  if (!a) throw new Error(`no demo app ${name}`)
+  return a
+}
 
 interface Recorded {
   method: string
@@ -35,9 +73,9 @@ const stores = [
 async function withServer(
   flags: ReturnType<(typeof stores)[number]['flags']>,
   extra: Record<string, unknown>,
-  fn: (s: Awaited<ReturnType<typeof startIdentityServer>>) => Promise<void>,
+  fn: (s: E2eServer) => Promise<void>,
 ): Promise<void> {
-  const s = await startIdentityServer({ http: true, ...extra, ...flags })
+  const s = await startApiServer({ ...extra, ...flags })
   try {
     await fn(s)
   } finally {
@@ -68,7 +106,7 @@ for (const store of stores)
             }
           }
           await seedTenant(s.server.ctx.db, s.creds.tenantId)
-          const full = app(s.creds, 'full')
+          const full = app(s.creds, 'Bulwark Demo Full Access')
           const recorded = JSON.parse(
             readFileSync(
               join(
@@ -131,7 +169,7 @@ for (const store of stores)
           headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.x' },
         })
         assert.equal(forged.status, 401)
-        const ro = app(s.creds, 'readonly')
+        const ro = app(s.creds, 'Bulwark Demo Read-Only')
         const tok = await fetch(`${s.url}/${s.creds.tenantId}/oauth2/v2.0/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -550,6 +550,45 @@ describe('identity security checklist (identity.md §7)', () => {
       )
     })
 
+    it('user flows on /organizations and /common resolve the tenant from the application', async () => {
+      const pub = app(s.creds, 'public')
+      const reader = user(s.creds, 'reader')
+      for (const alias of ['organizations', 'common']) {
+        const r = await post(a, `/${alias}/oauth2/v2.0/token`, {
+          grant_type: 'password',
+          client_id: pub.clientId,
+          username: reader.upn,
+          password: reader.password,
+          scope: `${MDE}/Alert.Read openid`,
+          client_info: '1',
+        })
+        assert.equal(r.status, 200, JSON.stringify(r.body))
+        const info = JSON.parse(Buffer.from(String(r.body.client_info), 'base64url').toString()) as {
+          utid: string
+        }
+        assert.equal(info.utid, s.creds.tenantId)
+      }
+      const disco = (
+        await a.inject({ method: 'GET', url: '/common/v2.0/.well-known/openid-configuration' })
+      ).json<Json>()
+      assert.ok(String(disco.issuer).endsWith('/{tenantid}/v2.0'))
+    })
+
+    it('pages are served in Japanese for ui_locales=ja / Accept-Language: ja', async () => {
+      const r = await a.inject({
+        method: 'GET',
+        url: '/devicelogin',
+        headers: { 'accept-language': 'ja-JP,ja;q=0.9' },
+      })
+      assert.match(r.body, /コードの入力/)
+      assert.match(r.body, /lang="ja"/)
+      const dc = await post(a, `/${s.creds.tenantId}/oauth2/v2.0/devicecode?mkt=ja-JP`, {
+        client_id: app(s.creds, 'public').clientId,
+        scope: `${MDE}/Alert.Read`,
+      })
+      assert.match(String(dc.body.message), /サインインするには/)
+    })
+
     it('every sign-in, token and failure is audited', async () => {
       await a.identity.audit.flush()
       const events = await a.identity.audit.list({ tenantId: s.creds.tenantId, limit: 1000 })

@@ -42,6 +42,8 @@ export interface LowerInput {
   nowMs: number
   rowLimit: number
   external?: ReadonlyMap<string, ExternalTable>
+  /** Break ties and arbitrary `take` choices deterministically (differential tests). */
+  stable?: boolean
 }
 
 export const MAX_QUERY_LENGTH = 100_000
@@ -111,6 +113,7 @@ export class HuntingEngine {
       nowUs: input.nowMs * 1000,
       storageColumns: (t) => this.catalogue.tables[t]?.columns,
       externalData: (urls) => input.external?.get(urls.join('\n')),
+      stable: input.stable ?? false,
     })
     try {
       const { sql, columns } = lx.finish(plan.ir, input.rowLimit)

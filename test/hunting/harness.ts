@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
 import { ManualClock } from '../../src/core/clock.js'
 import { runHuntingQuery, type RunQueryOutcome } from '../../src/api/hunting/run-query.js'
 import type { ExternalFetcher } from '../../src/api/hunting/external-data.js'
@@ -8,7 +10,7 @@ import {
   type HuntingScope,
 } from '../../src/hunting/index.js'
 import type { Db } from '../../src/store/db.js'
-import type { TestBackend } from '../helpers/stores.js'
+import { backends, type TestBackend } from '../helpers/stores.js'
 
 export const TENANT = '11111111-2222-3333-4444-555555555555'
 export const NOW = '2025-06-01T12:00:00Z'
@@ -55,4 +57,68 @@ export async function rows(db: Db, query: string, o: KqlOptions = {}): Promise<R
   const r = await kql(db, query, o)
   if (!r.ok) throw new Error(`${r.code}: ${r.message}\n${query}`)
   return r.results
+}
+
+export type Expect = Record<string, unknown>[] | { error: RegExp } | { columns: string[] }
+export interface Case {
+  name: string
+  q: string
+  expect: Expect
+  ordered?: boolean
+}
+
+/**
+ * Canonical rows for comparison: floats to 12 digits, rows sorted unless ordered; arrays sorted only
+ * when `sortArrays` (order-insensitive cases). Key order is part of the comparison.
+ */
+function canon(rows: Record<string, unknown>[], ordered: boolean, sortArrays: boolean): string[] {
+  const norm = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? sortArrays
+        ? v.map(norm).sort((a, b) => String(a).localeCompare(String(b)))
+        : v.map(norm)
+      : typeof v === 'number'
+        ? Number(v.toPrecision(12))
+        : v
+  const out = rows.map((r) =>
+    JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, norm(v)]))),
+  )
+  return ordered ? out : out.sort()
+}
+
+/** Runs each case on every backend (DuckDB; PostgreSQL when BULWARK_TEST_PG_URL is set). */
+export function runKnownAnswers(title: string, cases: readonly Case[], o: { sortArrays: boolean }): void {
+  for (const b of backends) {
+    describe(`${title} on ${b.name}`, () => {
+      let db: Db
+      before(async () => {
+        db = await openHuntingDb(b)
+      })
+      after(async () => {
+        await db.close()
+      })
+      for (const k of cases)
+        test(k.name, async () => {
+          const r = await kql(db, k.q, { clock: new ManualClock(NOW) })
+          if ('error' in k.expect) {
+            assert.equal(r.ok, false, 'expected an error')
+            if (!r.ok) assert.match(r.message, k.expect.error)
+            return
+          }
+          assert.ok(r.ok, r.ok ? '' : `${r.code}: ${r.message}`)
+          if (!r.ok) return
+          if ('columns' in k.expect) {
+            assert.deepEqual(
+              r.schema.map((c) => c.name),
+              k.expect.columns,
+            )
+            return
+          }
+          assert.deepEqual(
+            canon(r.results, k.ordered ?? false, o.sortArrays),
+            canon(k.expect, k.ordered ?? false, o.sortArrays),
+          )
+        })
+    })
+  }
 }

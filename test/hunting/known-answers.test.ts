@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import { ManualClock } from '../../src/core/clock.js'
-import type { Db } from '../../src/store/db.js'
-import { backends } from '../helpers/stores.js'
-import { kql, NOW, openHuntingDb } from './harness.js'
+import { test } from 'node:test'
+import { runKnownAnswers, type Case, type Expect } from './harness.js'
 
 /**
  * Known answers written from KQL's documented semantics, each run on every backend over `datatable`
  * inputs: term matching, case rules, joins, nulls, bin, default names, dynamic access, mv-expand,
  * string and datetime functions.
  */
-type Expect = Record<string, unknown>[] | { error: RegExp } | { columns: string[] }
-interface Case {
-  name: string
-  q: string
-  expect: Expect
-  ordered?: boolean
-}
-
 const S = `datatable(s:string)["Hello World", "hello-world.exe", "HELLOWORLD", "say hello", "", "x_hello_y", "cmd.exe /c whoami"]`
 const N = `datatable(k:string, v:long, r:real)["a", 1, 1.5, "a", 2, 2.5, "b", 3, 3.5, "c", long(null), real(null)]`
 const L = `datatable(k:string, lv:long)["a", 1, "a", 2, "b", 3, "d", 4]`
@@ -434,49 +423,7 @@ const cases: Case[] = [
   ),
 ]
 
-function canon(rows: Record<string, unknown>[], ordered: boolean): string[] {
-  const norm = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(norm).sort((a, b) => String(a).localeCompare(String(b)))
-      : typeof v === 'number'
-        ? Number(v.toPrecision(12))
-        : v
-  const out = rows.map((r) =>
-    JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, norm(v)]))),
-  )
-  return ordered ? out : out.sort()
-}
-
-for (const b of backends) {
-  describe(`known answers on ${b.name}`, () => {
-    let db: Db
-    before(async () => {
-      db = await openHuntingDb(b)
-    })
-    after(async () => {
-      await db.close()
-    })
-    for (const k of cases)
-      test(k.name, async () => {
-        const r = await kql(db, k.q, { clock: new ManualClock(NOW) })
-        if ('error' in k.expect) {
-          assert.equal(r.ok, false, 'expected an error')
-          if (!r.ok) assert.match(r.message, k.expect.error)
-          return
-        }
-        assert.ok(r.ok, r.ok ? '' : `${r.code}: ${r.message}`)
-        if (!r.ok) return
-        if ('columns' in k.expect) {
-          assert.deepEqual(
-            r.schema.map((c) => c.name),
-            k.expect.columns,
-          )
-          return
-        }
-        assert.deepEqual(canon(r.results, k.ordered ?? false), canon(k.expect, k.ordered ?? false))
-      })
-  })
-}
+runKnownAnswers('known answers', cases, { sortArrays: true })
 
 test('there are at least 150 known-answer cases', () => {
   assert.ok(cases.length >= 150, `${cases.length} cases`)

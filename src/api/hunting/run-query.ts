@@ -34,6 +34,8 @@ export interface RunQueryInput {
   fetcher: ExternalFetcher
   /** Caller cancellation (client went away). */
   signal?: AbortSignal
+  /** Deterministic tie-breaking (differential tests; costs extra sorting). */
+  stable?: boolean
   /** Graph `Timespan`: only rows newer than now − timespan (applied through the query text). */
 }
 
@@ -122,6 +124,7 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
       nowMs: input.clock.nowMs(),
       rowLimit: input.limits.rowLimit,
       external,
+      stable: input.stable ?? false,
     })
     if (!lowered.ok) {
       const d = lowered.diagnostics[0]!

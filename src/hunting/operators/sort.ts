@@ -31,14 +31,14 @@ operatorBinders.set('SortOperator', (node, input, cx) => ({
 /** ORDER BY items for sort keys over a stage (ordinal collation for strings). */
 export function orderBy(lx: Lowerer, input: Stage, keys: readonly IrSortKey[]): SqlNode {
   const cx = lx.scalarCx(lx.scopeOf(input))
-  return list(
-    keys.map((k) => {
-      const x = lx.expr(k.expr, cx)
-      const coll = k.expr.type === 'string' ? raw(lx.d.ordinalCollation) : raw('')
-      const e = k.expr.type === 'dynamic' ? sql`CAST(${x} AS ${raw(lx.d.types.string)})` : x
-      return sql`${e}${coll} ${raw(k.desc ? 'DESC' : 'ASC')} NULLS ${raw(k.nullsFirst ? 'FIRST' : 'LAST')}`
-    }),
-  )
+  const items = keys.map((k) => {
+    const x = lx.expr(k.expr, cx)
+    const coll = k.expr.type === 'string' ? raw(lx.d.ordinalCollation) : raw('')
+    const e = k.expr.type === 'dynamic' ? sql`CAST(${x} AS ${raw(lx.d.types.string)})` : x
+    return sql`${e}${coll} ${raw(k.desc ? 'DESC' : 'ASC')} NULLS ${raw(k.nullsFirst ? 'FIRST' : 'LAST')}`
+  })
+  if (lx.opts.stable) items.push(...lx.tieBreakers(input))
+  return list(items)
 }
 
 /** Adds the hidden `__ord` row number realising the order, optionally after a LIMIT (top-N). */

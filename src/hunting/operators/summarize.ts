@@ -135,7 +135,7 @@ function lowerSummarize(s: Summarize, lx: Lowerer): Stage {
   if (pickers.length === 0) {
     const items = [
       ...keys.map((k, i) => sql`${k} AS ${ident(keyCols[i]!.sql)}`),
-      ...plain.map((a) => sql`${lx.aggregate(a, cx)} AS ${ident(cols[outIndex.get(a)!]!.sql)}`),
+      ...plain.map((a) => sql`${lx.aggregate(a, cx, input)} AS ${ident(cols[outIndex.get(a)!]!.sql)}`),
     ]
     const groupBy = keys.length ? raw(` GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`) : raw('')
     return lx.addCte(sql`SELECT ${list(items)} FROM ${input.from}${groupBy}`, cols, false)
@@ -145,7 +145,7 @@ function lowerSummarize(s: Summarize, lx: Lowerer): Stage {
   if (plain.length || pickers.length === 0) {
     const items = [
       ...keys.map((k, i) => sql`${k} AS ${ident(`k${i}`)}`),
-      ...plain.map((a) => sql`${lx.aggregate(a, cx)} AS ${ident(`a${outIndex.get(a)}`)}`),
+      ...plain.map((a) => sql`${lx.aggregate(a, cx, input)} AS ${ident(`a${outIndex.get(a)}`)}`),
     ]
     const groupBy = keys.length ? raw(` GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`) : raw('')
     parts.push({

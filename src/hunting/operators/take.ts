@@ -18,11 +18,16 @@ operatorBinders.set('TakeOperator', (node, input, cx) => ({
 registerLowering('take', (n, lx) => {
   const t = n as Take
   const input = lx.tabular(t.input)
-  if (!input.ordered) lx.deterministic = false
+  const stable = !input.ordered && Boolean(lx.opts.stable) && input.cols.length > 0
+  if (!input.ordered && !stable) lx.deterministic = false
   const count = lx.expr(t.count, lx.scalarCx(lx.scopeOf(input)))
   const items = passItems(input).map((i) => sql`${i.expr} AS ${ident(i.col.sql)}`)
   if (input.ordered) items.push(ident(ORD))
-  const tail = input.ordered ? sql` ORDER BY ${ident(ORD)}` : sql``
+  const tail = input.ordered
+    ? sql` ORDER BY ${ident(ORD)}`
+    : stable
+      ? sql` ORDER BY ${list(lx.tieBreakers(input))}`
+      : sql``
   return lx.addCte(
     sql`SELECT ${list(items)} FROM ${input.from}${tail} LIMIT ${count}`,
     input.cols,

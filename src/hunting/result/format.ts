@@ -31,6 +31,19 @@ export function formatTimespan(us: number): string {
   return `${neg ? '-' : ''}${days ? `${days}.` : ''}${p2(h)}:${p2(m)}:${p2(s)}${f ? `.${String(f).padStart(6, '0')}0` : ''}`
 }
 
+/**
+ * Property bags with their keys in ordinal order, recursively: DuckDB keeps the JSON text's key order,
+ * PostgreSQL's jsonb reorders keys, so the response fixes one canonical order for both engines.
+ */
+export function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys)
+  if (v === null || typeof v !== 'object') return v
+  const o = v as Record<string, unknown>
+  const out: Record<string, unknown> = {}
+  for (const k of Object.keys(o).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = sortKeys(o[k])
+  return out
+}
+
 /** One SQL value (from the c0..cn columns) → its JSON wire value. */
 export function wireValue(v: unknown, type: KustoTypeName): unknown {
   if (v === null || v === undefined) return type === 'string' || type === 'guid' ? '' : null
@@ -42,7 +55,7 @@ export function wireValue(v: unknown, type: KustoTypeName): unknown {
     }
     case 'dynamic':
       try {
-        return typeof v === 'string' ? (JSON.parse(v) as unknown) : v
+        return sortKeys(typeof v === 'string' ? (JSON.parse(v) as unknown) : v)
       } catch {
         return v
       }

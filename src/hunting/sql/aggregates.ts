@@ -1,4 +1,6 @@
-import type { IrAggregate } from '../ir/ir.js'
+import type { IrAggregate, IrExpr } from '../ir/ir.js'
+import { datetimeText, timespanText } from './convert.js'
+import type { JsonAggOrder } from './dialect.js'
 import type { ScalarCx } from './lower-context.js'
 import { raw, sql, type SqlNode } from './sql-tree.js'
 import { literalNumber } from './values.js'
@@ -7,7 +9,15 @@ import { literalNumber } from './values.js'
  * Plain aggregates (one output column) as SQL aggregate expressions. `arg_max`/`arg_min`/multi-column
  * `take_any` are row selections and are lowered by the summarize operator with a window instead.
  */
-export type AggImpl = (agg: IrAggregate, cx: ScalarCx) => SqlNode
+export type AggImpl = (agg: IrAggregate, cx: ScalarCx, ctx: AggContext) => SqlNode
+
+/** What an aggregate may know about its input rows. */
+export interface AggContext {
+  /** ORDER BY expression of serialized (sorted) input rows, or null. */
+  rowOrder: SqlNode | null
+  /** Stable mode: arbitrary orders become value orders. */
+  stable: boolean
+}
 
 const countStar = raw('count(*)')
 
@@ -35,21 +45,59 @@ export const aggregateFunctions: Readonly<Record<string, AggImpl>> = {
   stdev: (a, cx) => sql`stddev_samp(${cx.as(a.args[0]!, 'real')})`,
   stdevp: (a, cx) => sql`stddev_pop(${cx.as(a.args[0]!, 'real')})`,
   variance: (a, cx) => sql`var_samp(${cx.as(a.args[0]!, 'real')})`,
-  make_set: (a, cx) => cx.d.jsonAgg(cx.expr(a.args[0]!), true, null),
-  make_set_if: (a, cx) => cx.d.jsonAgg(cx.expr(a.args[0]!), true, cond(a, 1, cx)),
-  make_list: (a, cx) => cx.d.jsonAgg(cx.expr(a.args[0]!), false, null),
-  make_list_if: (a, cx) => cx.d.jsonAgg(cx.expr(a.args[0]!), false, cond(a, 1, cx)),
-  make_list_with_nulls: (a, cx) => cx.d.jsonAgg(cx.expr(a.args[0]!), false, null),
+  make_set: (a, cx) => collect(a, cx, true, null, null, a.args[1]),
+  make_set_if: (a, cx) => collect(a, cx, true, cond(a, 1, cx), null, a.args[2]),
+  make_list: (a, cx, ctx) => collect(a, cx, false, null, ctx, a.args[1]),
+  make_list_if: (a, cx, ctx) => collect(a, cx, false, cond(a, 1, cx), ctx, a.args[2]),
+  make_list_with_nulls: (a, cx, ctx) => collect(a, cx, false, null, ctx, a.args[1]),
   take_any: (a, cx) => minMax('min', a, cx, null),
   take_anyif: (a, cx) => minMax('min', a, cx, cond(a, 1, cx)),
   percentile: (a, cx) => percentile(a, cx, 1),
   percentiles: (a, cx) => percentile(a, cx, 1),
 }
 
+/**
+ * make_set / make_list. Elements are in their JSON form (datetimes and timespans as KQL text). Sets are
+ * sorted by value (KQL leaves the order open; sorting makes both engines agree); lists keep the order
+ * of serialized input, and in stable mode otherwise sort by value.
+ */
+function collect(
+  a: IrAggregate,
+  cx: ScalarCx,
+  distinct: boolean,
+  filter: SqlNode | null,
+  ctx: AggContext | null,
+  maxSize: IrExpr | undefined,
+): SqlNode {
+  const arg = a.args[0]!
+  const t = arg.type
+  const x =
+    t === 'datetime'
+      ? datetimeText(cx.expr(arg), cx.d)
+      : t === 'timespan'
+        ? timespanText(cx.expr(arg), cx.d)
+        : cx.expr(arg)
+  const text = t === 'string' || t === 'guid' || t === 'datetime' || t === 'timespan'
+  const byValue: JsonAggOrder = t === 'dynamic' ? null : { by: 'value', text }
+  const order: JsonAggOrder = distinct
+    ? byValue
+    : ctx?.rowOrder
+      ? { by: ctx.rowOrder }
+      : ctx?.stable
+        ? byValue
+        : null
+  const agg = cx.d.jsonAgg(x, distinct, filter, order)
+  return maxSize ? cx.d.jsonArrayHead(agg, cx.as(maxSize, 'long')) : agg
+}
+
 /** KQL min/max over strings use ordinal comparison; PostgreSQL needs an explicit "C" collation. */
 function minMax(fn: 'min' | 'max', a: IrAggregate, cx: ScalarCx, filter: SqlNode | null): SqlNode {
   const t = a.outputs[0]!.type
   let x = cx.as(a.args[0]!, t)
+  if (t === 'bool') {
+    const b = raw(fn === 'max' ? 'bool_or' : 'bool_and')
+    return filter ? sql`${b}(${x}) FILTER (WHERE ${filter})` : sql`${b}(${x})`
+  }
   if (t === 'string' && cx.d.ordinalCollation) x = sql`${x}${raw(cx.d.ordinalCollation)}`
   if (t === 'string') x = sql`nullif(${x}, '')`
   const agg = filter ? sql`${raw(fn)}(${x}) FILTER (WHERE ${filter})` : sql`${raw(fn)}(${x})`

@@ -61,8 +61,16 @@ BEGIN
 END $$;
 CREATE OR REPLACE FUNCTION bulwark_try_text(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT t $$;
 CREATE OR REPLACE FUNCTION bulwark_base64_decode(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE b bytea; h text;
 BEGIN
-  RETURN convert_from(decode(t, 'base64'), 'UTF8');
+  b := decode(t, 'base64');
+  IF position('\\x00'::bytea in b) = 0 THEN RETURN convert_from(b, 'UTF8'); END IF;
+  -- text cannot hold NUL: drop NUL bytes (UTF-16LE payloads), as the DuckDB template does
+  h := encode(b, 'hex');
+  SELECT string_agg(x, '' ORDER BY i) INTO h
+    FROM (SELECT i, substr(h, 2 * i + 1, 2) AS x FROM generate_series(0, length(h) / 2 - 1) AS i) AS s
+    WHERE x <> '00';
+  RETURN convert_from(decode(coalesce(h, ''), 'hex'), 'UTF8');
 EXCEPTION WHEN others THEN
   RETURN NULL;
 END $$;

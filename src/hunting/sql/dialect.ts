@@ -1,5 +1,7 @@
 import type { KType } from '../ir/ir.js'
-import { raw, seq, sql, type SqlNode } from './sql-tree.js'
+import { KqlCompileError } from '../diagnostics.js'
+import { re2RewriteToPg, re2ToPg } from './regex.js'
+import { param, raw, seq, sql, type SqlNode } from './sql-tree.js'
 
 /**
  * Everything that differs between DuckDB and PostgreSQL, as capability flags and small templates.
@@ -27,14 +29,20 @@ export interface SqlDialect {
   /** JSON type name, normalised to lower-case: array, object, string, number, boolean, null. */
   jsonType(x: SqlNode): SqlNode
   jsonArrayLength(x: SqlNode): SqlNode
+  /** The first `n` elements of a JSON array. */
+  jsonArrayHead(x: SqlNode, n: SqlNode): SqlNode
   /** Text → JSON; text that is not valid JSON becomes a JSON string (KQL parse_json). */
   parseJson(x: SqlNode): SqlNode
   /** Any SQL scalar → JSON value. */
   toJson(x: SqlNode): SqlNode
   jsonBuildArray(items: SqlNode[]): SqlNode
   jsonBuildObject(pairs: SqlNode[]): SqlNode
-  /** Aggregate into a JSON array, optionally DISTINCT, skipping nulls. */
-  jsonAgg(x: SqlNode, distinct: boolean, filter: SqlNode | null): SqlNode
+  /**
+   * Aggregate the non-null values of `x` into a JSON array, optionally DISTINCT. `order`: 'value' sorts
+   * by the value itself (ordinal for text), a node orders by that expression, null leaves the order to
+   * the engine.
+   */
+  jsonAgg(x: SqlNode, distinct: boolean, filter: SqlNode | null, order: JsonAggOrder): SqlNode
   /** Table function rows `(idx, v)` for the elements of a JSON array (objects/scalars normalised by caller). */
   jsonElements(x: SqlNode): SqlNode
   regexMatch(x: SqlNode, re: SqlNode): SqlNode
@@ -49,6 +57,7 @@ export interface SqlDialect {
   split(x: SqlNode, delim: SqlNode): SqlNode
   /** Datetime → text `yyyy-MM-ddTHH:mm:ss.ffffffZ` (6 digits; the formatter adds the 7th). */
   formatDatetime(x: SqlNode): SqlNode
+  /** Base64 → UTF-8 text with NUL characters removed (PostgreSQL text cannot hold them); NULL if invalid. */
   base64Decode(x: SqlNode): SqlNode
   /** 64-bit hash of text (md5-based; identical on both engines). */
   hash(x: SqlNode): SqlNode
@@ -60,6 +69,8 @@ export interface SqlDialect {
   /** `AS` table function with column names, e.g. for unnest of a JSON array. */
   rangeRows(n: SqlNode, alias: string, col: string): SqlNode
 }
+
+export type JsonAggOrder = { by: 'value'; text: boolean } | { by: SqlNode } | null
 
 const duckTypes: Record<KType, string> = {
   string: 'VARCHAR',
@@ -111,15 +122,21 @@ export const duckdbDialect: SqlDialect = {
     sql`CASE json_type(${x}) WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'object' WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' END`,
   jsonArrayLength: (x) =>
     sql`CASE WHEN json_type(${x}) = 'ARRAY' THEN CAST(json_array_length(${x}) AS BIGINT) END`,
+  jsonArrayHead: (x, n) => sql`to_json(list_slice(CAST(${x} AS JSON[]), 1, ${n}))`,
   parseJson: (x) => sql`coalesce(TRY_CAST(${x} AS JSON), to_json(${x}))`,
   toJson: (x) => sql`to_json(${x})`,
   jsonBuildArray: (items) => seq(raw('json_array('), ...joinNodes(items), raw(')')),
   jsonBuildObject: (pairs) => seq(raw('json_object('), ...joinNodes(pairs), raw(')')),
-  jsonAgg: (x, distinct, filter) => {
+  jsonAgg: (x, distinct, filter, order) => {
     const f = filter ? sql` AND (${filter})` : raw('')
-    return distinct
-      ? sql`coalesce(to_json(list_distinct(list(to_json(${x})) FILTER (WHERE ${x} IS NOT NULL${f}))), CAST('[]' AS JSON))`
-      : sql`coalesce(to_json(list(to_json(${x})) FILTER (WHERE ${x} IS NOT NULL${f})), CAST('[]' AS JSON))`
+    const where = sql`FILTER (WHERE ${x} IS NOT NULL${f})`
+    const empty = raw(`CAST('[]' AS JSON)`)
+    if (distinct)
+      return order && order.by === 'value'
+        ? sql`coalesce(to_json(list_sort(list_distinct(list(${x}) ${where}))), ${empty})`
+        : sql`coalesce(to_json(list_distinct(list(to_json(${x})) ${where})), ${empty})`
+    const ob = !order ? raw('') : order.by === 'value' ? sql` ORDER BY ${x}` : sql` ORDER BY ${order.by}`
+    return sql`coalesce(to_json(list(to_json(${x})${ob}) ${where}), ${empty})`
   },
   jsonElements: (x) => sql`(SELECT CAST(je.key AS BIGINT) AS idx, je.value AS v FROM json_each(${x}) je)`,
   regexMatch: (x, re) => sql`regexp_matches(${x}, ${re})`,
@@ -132,7 +149,7 @@ export const duckdbDialect: SqlDialect = {
   tryCast: (x, to) => sql`TRY_CAST(${x} AS ${raw(duckTypes[to])})`,
   split: (x, d) => sql`to_json(string_split(${x}, ${d}))`,
   formatDatetime: (x) => sql`strftime(${x}, '%Y-%m-%dT%H:%M:%S.%fZ')`,
-  base64Decode: (x) => sql`TRY(decode(from_base64(${x})))`,
+  base64Decode: (x) => sql`TRY(replace(decode(from_base64(${x})), chr(0), ''))`,
   hash: (x) => sql`CAST(('0x' || left(md5(${x}), 15)) AS BIGINT)`,
   bytesLength: (x) => sql`CAST(octet_length(encode(${x})) AS BIGINT)`,
   floorDiv: (a, b) => sql`CAST(floor(CAST(${a} AS DOUBLE) / ${b}) AS BIGINT)`,
@@ -157,19 +174,30 @@ export const postgresDialect: SqlDialect = {
   jsonType: (x) => sql`jsonb_typeof(${x})`,
   jsonArrayLength: (x) =>
     sql`CASE WHEN jsonb_typeof(${x}) = 'array' THEN jsonb_array_length(${x})::bigint END`,
+  jsonArrayHead: (x, n) =>
+    sql`(SELECT coalesce(jsonb_agg(h.e ORDER BY h.o), '[]'::jsonb) FROM jsonb_array_elements(${x}) WITH ORDINALITY AS h(e, o) WHERE h.o <= ${n})`,
   parseJson: (x) => sql`bulwark_parse_json(${x})`,
   toJson: (x) => sql`to_jsonb(${x})`,
   jsonBuildArray: (items) => seq(raw('jsonb_build_array('), ...joinNodes(items), raw(')')),
   jsonBuildObject: (pairs) => seq(raw('jsonb_build_object('), ...joinNodes(pairs), raw(')')),
-  jsonAgg: (x, distinct, filter) => {
+  jsonAgg: (x, distinct, filter, order) => {
     const f = filter ? sql` AND (${filter})` : raw('')
-    return sql`coalesce(jsonb_agg(${raw(distinct ? 'DISTINCT ' : '')}to_jsonb(${x})) FILTER (WHERE ${x} IS NOT NULL${f}), '[]'::jsonb)`
+    const where = sql`FILTER (WHERE ${x} IS NOT NULL${f})`
+    const v = order && order.by === 'value' && order.text ? sql`${x} COLLATE "C"` : x
+    const uv = order && order.by === 'value' && order.text ? raw('u.v COLLATE "C"') : raw('u.v')
+    if (distinct)
+      return order && order.by === 'value'
+        ? sql`coalesce((SELECT to_jsonb(array_agg(${uv} ORDER BY ${uv})) FROM unnest(array_agg(DISTINCT ${x}) ${where}) AS u(v)), '[]'::jsonb)`
+        : sql`coalesce(jsonb_agg(DISTINCT to_jsonb(${x})) ${where}, '[]'::jsonb)`
+    const ob = !order ? raw('') : order.by === 'value' ? sql` ORDER BY ${v}` : sql` ORDER BY ${order.by}`
+    return sql`coalesce(jsonb_agg(to_jsonb(${x})${ob}) ${where}, '[]'::jsonb)`
   },
   jsonElements: (x) =>
     sql`(SELECT (je.ord - 1)::bigint AS idx, je.v AS v FROM jsonb_array_elements(${x}) WITH ORDINALITY AS je(v, ord))`,
-  regexMatch: (x, re) => sql`(${x} ~ (${re}))`,
-  regexExtract: (x, re, group) => sql`(regexp_match(${x}, '(' || ${re} || ')'))[${raw(String(group + 1))}]`,
-  regexReplace: (x, re, rw) => sql`regexp_replace(${x}, ${re}, ${rw}, 'g')`,
+  regexMatch: (x, re) => sql`(${x} ~ (${pgRegex(re, false)}))`,
+  regexExtract: (x, re, group) => sql`(regexp_match(${x}, ${pgRegex(re, true)}))[${raw(String(group + 1))}]`,
+  regexReplace: (x, re, rw) =>
+    sql`regexp_replace(${x}, ${pgRegex(re, false)}, ${rw.t === 'param' && typeof rw.value === 'string' ? param(re2RewriteToPg(rw.value), 'string') : rw}, 'g')`,
   contains: (h, n) => sql`(strpos(${h}, ${n}) > 0)`,
   startsWith: (h, n) => sql`starts_with(${h}, ${n})`,
   endsWith: (h, n) => sql`(right(${h}, length(${n})) = ${n})`,
@@ -183,6 +211,25 @@ export const postgresDialect: SqlDialect = {
   floorDiv: (a, b) => sql`floor((${a})::numeric / (${b}))::bigint`,
   materialized: 'MATERIALIZED ',
   rangeRows: (n, alias, col) => sql`generate_series(0, (${n}) - 1) AS ${raw(alias)}(${raw(col)})`,
+}
+
+/**
+ * A KQL (RE2) pattern for PostgreSQL: constant patterns are translated to an equivalent ARE (see
+ * regex.ts); `wrap` adds a group around the whole pattern (so group 0 is capture 1). Patterns computed
+ * at run time are passed through as is.
+ */
+export function pgRegex(re: SqlNode, wrap: boolean): SqlNode {
+  if (re.t === 'param' && typeof re.value === 'string') {
+    const t = re2ToPg(re.value)
+    if (!t.ok)
+      throw new KqlCompileError(
+        'kql-unsupported',
+        `The regular expression ${JSON.stringify(re.value.slice(0, 60))} uses ${t.reason}, which is not supported on PostgreSQL`,
+        undefined,
+      )
+    return param(wrap ? `${t.flags}(${t.body})` : t.flags + t.body, 'string')
+  }
+  return wrap ? sql`'(' || ${re} || ')'` : re
 }
 
 function joinNodes(items: readonly SqlNode[]): SqlNode[] {

@@ -46,6 +46,11 @@ export interface LowerOptions {
   storageColumns(table: string): readonly (readonly [string, KType])[] | undefined
   /** Fetched `externaldata` contents keyed by URL list. */
   externalData(urls: readonly string[]): ExternalTable | undefined
+  /**
+   * Removes arbitrary choices: `take` on unordered rows and ties of `sort`/`top` are broken by every
+   * non-dynamic column, so two engines return the same rows (used by the differential test).
+   */
+  stable?: boolean
 }
 
 export const ORD = '__ord'
@@ -180,10 +185,29 @@ export class Lowerer {
     return sql`SELECT ${this.d.jsonToText(raw('je.v'))} AS v FROM ${st.from} AS sv CROSS JOIN LATERAL ${this.d.jsonElements(sql`sv.${ident(c.sql)}`)} AS je`
   }
 
-  aggregate(a: IrAggregate, cx: ScalarCx): SqlNode {
+  /** An aggregate over the rows of `input` (whose order, if serialized, list-building aggregates keep). */
+  aggregate(a: IrAggregate, cx: ScalarCx, input?: Stage): SqlNode {
     const impl = aggregateFunctions[a.fn]
     if (!impl) return unsupported(`The aggregation function '${a.fn}'`, a.span)
-    return impl(a, cx)
+    return impl(a, cx, { rowOrder: input?.ordered ? ident(ORD) : null, stable: Boolean(this.opts.stable) })
+  }
+
+  /**
+   * ORDER BY items over every column of a stage (stable mode tie-breakers): scalar columns first, then
+   * dynamic ones by their JSON text (arrays of scalars order alike on both engines).
+   */
+  tieBreakers(stage: Stage, qualifier?: string): SqlNode[] {
+    const key = (c: StageColumn) => {
+      const x = ident(c.sql, qualifier)
+      if (c.type === 'dynamic')
+        return sql`CAST(${x} AS ${raw(this.d.types.string)})${raw(this.d.ordinalCollation)} ASC NULLS FIRST`
+      const coll = c.type === 'string' || c.type === 'guid' ? this.d.ordinalCollation : ''
+      return sql`${x}${raw(coll)} ASC NULLS FIRST`
+    }
+    return [
+      ...stage.cols.filter((c) => c.type !== 'dynamic'),
+      ...stage.cols.filter((c) => c.type === 'dynamic'),
+    ].map(key)
   }
 
   /** `SELECT <cols> FROM stage` keeping the KQL names, with `__ord` if the stage is ordered. */

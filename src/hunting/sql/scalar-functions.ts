@@ -1,5 +1,6 @@
 import type { IrExpr, KType } from '../ir/ir.js'
 import { convert, datetimeText, toText } from './convert.js'
+import { pgRegex } from './dialect.js'
 import type { ScalarCx } from './lower-context.js'
 import { param, raw, seq, sql, type SqlNode } from './sql-tree.js'
 import {
@@ -350,7 +351,7 @@ export const scalarFunctions: Readonly<Record<string, ScalarImpl>> = {
     const hasGroup = /\((?!\?)/.test(r)
     return cx.d.name === 'duckdb'
       ? sql`to_json(regexp_extract_all(${cx.as(x!, 'string')}, ${param(r, 'string')}, ${raw(hasGroup ? '1' : '0')}))`
-      : sql`(SELECT jsonb_agg(m[1]) FROM regexp_matches(${cx.as(x!, 'string')}, ${param(hasGroup ? r : `(${r})`, 'string')}, 'g') AS m)`
+      : sql`(SELECT jsonb_agg(m[1]) FROM regexp_matches(${cx.as(x!, 'string')}, ${pgRegex(param(r, 'string'), !hasGroup)}, 'g') AS m)`
   },
   split: ([x, d, i], cx) => {
     const arr = cx.d.split(cx.as(x!, 'string'), cx.as(d!, 'string'))

@@ -40,12 +40,17 @@ export function literalArray(e: IrExpr): unknown[] | undefined {
   return undefined
 }
 
+// PostgreSQL text cannot hold NUL characters, so strings never contain them on either engine (decoded
+// base64 drops them too); NULs in literals are removed.
+const NUL = /\0/g
+const noNul = (_k: string, v: unknown) => (typeof v === 'string' ? v.replace(NUL, '') : v)
+
 /** A literal as a bound parameter of its type. */
 export function literalSql(value: IrValue, type: KType, d: SqlDialect): SqlNode {
   if (value === null) return sql`CAST(NULL AS ${raw(d.types[type])})`
-  if (typeof value === 'object') return param(JSON.stringify(value.json), 'dynamic')
+  if (typeof value === 'object') return param(JSON.stringify(value.json, noNul), 'dynamic')
   if (type === 'datetime') return param(isoFromUs(Number(value)), 'datetime')
-  return param(value, type)
+  return param(typeof value === 'string' ? value.replace(NUL, '') : value, type)
 }
 
 /** A JS value found inside a dynamic literal, as a parameter of the matching scalar type. */

@@ -243,13 +243,21 @@ export function registerProtocolRoutes(app: FastifyInstance, svc: IdentityServic
       }),
     )
 
-  const keys = entra(svc, async (_req, reply) => {
-    await svc.keys.refresh(60_000)
-    return reply.header('cache-control', 'max-age=86400, private').send(svc.keys.jwks())
-  })
-  app.get('/common/discovery/keys', keys)
-  app.get('/:tenant/discovery/keys', keys)
-  app.get('/:tenant/discovery/v2.0/keys', keys)
+  // v2 key sets carry the issuer each key signs for (templated on /common), as Entra's do.
+  const keys = (v2: boolean) =>
+    entra(svc, async (req, reply, origin) => {
+      await svc.keys.refresh(60_000)
+      const seg = (req.params as { tenant?: string }).tenant ?? 'common'
+      const tenant = v2 && !TENANT_ALIASES.has(seg.toLowerCase()) ? await svc.tenant(seg) : null
+      const jwks = svc.keys.jwks()
+      const body = v2
+        ? { keys: jwks.keys.map((k) => ({ ...k, issuer: `${origin}/${tenant?.id ?? '{tenantid}'}/v2.0` })) }
+        : jwks
+      return reply.header('cache-control', 'max-age=86400, private').send(body)
+    })
+  app.get('/common/discovery/keys', keys(false))
+  app.get('/:tenant/discovery/keys', keys(false))
+  app.get('/:tenant/discovery/v2.0/keys', keys(true))
 
   app.get(
     '/common/discovery/instance',

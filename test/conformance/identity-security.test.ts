@@ -3,6 +3,7 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { SignJWT, type JWTPayload } from 'jose'
 import type { FastifyInstance } from 'fastify'
+import { addSecret } from '../../src/identity/credentials-admin.js'
 import { app, MDE, startIdentityServer, user, type IdentityTestServer } from './identity-helpers.js'
 
 /**
@@ -314,6 +315,28 @@ describe('identity security checklist (identity.md §7)', () => {
         ),
         9001023,
       )
+    })
+    it('expired secret → AADSTS7000222; v2 JWKS names the issuer per key', async () => {
+      const created = await a.identity.directory.createApplication({
+        tenantId: s.creds.tenantId,
+        displayName: 'expiring',
+      })
+      const { secret } = await addSecret(a.identity, created.appId)
+      await a.identity.db.execute('UPDATE idp_app_credentials SET "expiresAt" = 1 WHERE "appId" = $1', [
+        created.appId,
+      ])
+      a.identity.invalidate()
+      const r = await post(a, `/${s.creds.tenantId}/oauth2/token`, {
+        grant_type: 'client_credentials',
+        client_id: created.appId,
+        client_secret: secret,
+        resource: MDE,
+      })
+      assert.equal(aadsts(r.body), 7000222)
+      const jwks = (
+        await a.inject({ method: 'GET', url: `/${s.creds.tenantDomain}/discovery/v2.0/keys` })
+      ).json<{ keys: { issuer: string }[] }>()
+      assert.ok(jwks.keys.every((k) => k.issuer.endsWith(`/${s.creds.tenantId}/v2.0`)))
     })
     it('request errors: missing grant_type 900144, unsupported grant 70003, two resources 700022, unknown resource 500011, v1 without resource 900144', async () => {
       const full = app(s.creds, 'full')

@@ -8,7 +8,8 @@ import { loadConfig, type ConfigInput } from '../../src/server/config.js'
 import { productModules } from '../../src/server/modules.js'
 import { identityAuthorizer } from '../../src/server/wire-identity.js'
 import type { DemoCredentials } from '../../src/identity/seed-demo.js'
-import { AuthenticationError, type RouteRequirement } from '../../src/identity/principal.js'
+import { bearerGuard } from '../../src/identity/fastify-guard.js'
+import type { RouteRequirement } from '../../src/identity/principal.js'
 
 /** The repository root (holds package.json and node_modules), whether running from test/ or dist/test/. */
 export const ROOT = (() => {
@@ -33,28 +34,19 @@ export const probeRequirement: RouteRequirement = {
 export const probeModule: ServerModule = {
   name: 'identity-probe',
   register(app) {
-    app.get('/api/_identity-probe', async (req, reply) => {
-      const authorizer = identityAuthorizer(app)
-      try {
-        const principal = await authorizer.authenticate(req.headers.authorization)
-        const d = authorizer.authorize(principal, probeRequirement)
-        if (!d.allowed)
-          return reply.code(403).send({ error: { code: d.code, message: d.message, target: req.id } })
+    app.get(
+      '/api/_identity-probe',
+      { preHandler: bearerGuard(identityAuthorizer(app), probeRequirement) },
+      async (req, reply) => {
+        const p = req.principal!
         return reply.send({
-          kind: principal.kind,
-          appId: principal.appId,
-          upn: principal.userPrincipalName,
-          permissions: [...principal.permissions],
+          kind: p.kind,
+          appId: p.appId,
+          upn: p.userPrincipalName,
+          permissions: [...p.permissions],
         })
-      } catch (err) {
-        if (err instanceof AuthenticationError)
-          return reply
-            .code(401)
-            .header('www-authenticate', err.wwwAuthenticate)
-            .send({ error: { code: err.code, message: err.message, target: req.id } })
-        throw err
-      }
-    })
+      },
+    )
   },
 }
 

@@ -4,6 +4,7 @@ import { unsupported } from '../diagnostics.js'
 import type { KNode } from '../front-end/kusto-types.js'
 import type { IrAggregate, IrColumn, IrExpr, IrNamed, IrTabular } from '../ir/ir.js'
 import { registerLowering, type Lowerer, type Stage } from '../sql/lowerer.js'
+import { aggregateFunctions } from '../sql/aggregates.js'
 import { ident, list, raw, seq, sql, type SqlNode } from '../sql/sql-tree.js'
 
 type Summarize = IrTabular & { op: 'summarize' }
@@ -52,14 +53,53 @@ operatorBinders.set('SummarizeOperator', (node, input, cx) => {
   const stars = fixed.filter((f) => f < 0).length
   if (stars > 1) return unsupported('Several arg_max(…, *) in one summarize', cx.span(node))
   const aggs: IrAggregate[] = []
+  // Aggregates wrapped in scalar expressions (`count() * 2`, `round(avg(x), 2)`): the inner aggregates
+  // become hidden columns of the summarize, and a projection computes the expression over them.
+  const composite = new Map<string, IrExpr>()
   aggNodes.forEach(({ call }, i) => {
     const n = fixed[i]! < 0 ? remaining - known : fixed[i]!
     const outputs = columns.slice(next, next + n)
     next += n
-    aggs.push(...bindAggregate(stripParens(call, cx), outputs, input, cx))
+    const c = stripParens(call, cx)
+    if (!isAggregateCall(c, cx) && outputs.length === 1) {
+      const expr = liftAggregates(cx.scalar(c), aggs)
+      composite.set(outputs[0]!.name, expr)
+      return
+    }
+    aggs.push(...bindAggregate(c, outputs, input, cx))
   })
-  return { op: 'summarize', input, by, aggs, columns, span: cx.span(node) }
+  const span = cx.span(node)
+  if (composite.size === 0) return { op: 'summarize', input, by, aggs, columns, span }
+  const inner: IrColumn[] = [...columns.slice(0, by.length), ...aggs.flatMap((a) => a.outputs)]
+  const grouped: IrTabular = { op: 'summarize', input, by, aggs, columns: inner, span }
+  const items: IrNamed[] = columns.map((c) => ({
+    name: c.name,
+    expr: composite.get(c.name) ?? { k: 'col', name: c.name, type: c.type },
+  }))
+  return { op: 'project', input: grouped, items, columns, span }
 })
+
+function isAggregateCall(c: KNode, cx: BindCx): boolean {
+  if (cx.kind(c) !== 'FunctionCallExpression') return false
+  return isAggregateName(canonicalFunction(c.ReferencedSymbol?.Name ?? ''))
+}
+
+function isAggregateName(fn: string): boolean {
+  return fn in aggregateFunctions || ROW_PICKERS.has(fn) || fn === 'percentiles'
+}
+
+/** Replaces aggregate calls inside a bound scalar expression by hidden aggregate output columns. */
+function liftAggregates(e: IrExpr, aggs: IrAggregate[]): IrExpr {
+  if (e.k !== 'call') return e
+  if (isAggregateName(e.fn)) {
+    if (ROW_PICKERS.has(e.fn) || e.fn === 'percentiles')
+      return unsupported(`${e.fn} inside a scalar expression`, e.span)
+    const name = `__agg${aggs.length}`
+    aggs.push({ fn: e.fn, args: e.args, outputs: [{ name, type: e.type }], span: e.span })
+    return { k: 'col', name, type: e.type }
+  }
+  return { ...e, args: e.args.map((a) => liftAggregates(a, aggs)) }
+}
 
 function inputColumn(name: string, input: IrTabular): IrExpr | undefined {
   const c =

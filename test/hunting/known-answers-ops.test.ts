@@ -1,0 +1,94 @@
+import { runKnownAnswers, type Case, type Expect } from './harness.js'
+
+/** Known answers for parse / parse-where and aggregates inside scalar expressions (both engines). */
+const c = (name: string, q: string, expect: Expect, ordered = false): Case => ({ name, q, expect, ordered })
+const P = `datatable(s:string)["user=alice id=42 ok", "user=bob id=x7 ok", "nothing here", "USER=carol id=-3 ok"]`
+
+const cases: Case[] = [
+  c(
+    'parse simple: constants, typed and string columns',
+    `${P} | parse s with "user=" u " id=" id:long " " rest | project u, id, rest`,
+    [
+      { u: 'alice', id: 42, rest: 'ok' },
+      { u: '', id: null, rest: '' },
+      { u: '', id: null, rest: '' },
+      { u: '', id: null, rest: '' },
+    ],
+  ),
+  c('parse with a leading wildcard', `${P} | parse s with * "id=" id:long * | project id`, [
+    { id: 42 },
+    { id: null },
+    { id: null },
+    { id: -3 },
+  ]),
+  c('parse-where drops rows that do not match', `${P} | parse-where s with * "id=" id:long * | project id`, [
+    { id: 42 },
+    { id: -3 },
+  ]),
+  c(
+    'parse relaxed keeps rows with failed conversions',
+    `${P} | parse kind=relaxed s with "user=" u " id=" id:long " " * | project u, id`,
+    [
+      { u: 'alice', id: 42 },
+      { u: 'bob', id: null },
+      { u: '', id: null },
+      { u: '', id: null },
+    ],
+  ),
+  c(
+    'parse kind=regex with flags=i',
+    `${P} | parse kind=regex flags=i s with "user=" u:string @"\\s+id=" id:long * | project u, id`,
+    [
+      { u: 'alice', id: 42 },
+      { u: '', id: null },
+      { u: '', id: null },
+      { u: 'carol', id: -3 },
+    ],
+  ),
+  c(
+    'parse kind=regex flags=U makes wildcards greedy',
+    `print s = "a-b-c" | parse kind=regex flags=U s with x "-" y | project x, y`,
+    [{ x: 'a-b', y: 'c' }],
+  ),
+  c('parse: the last column takes the rest', `print s = "k: v1 v2" | parse s with "k: " v | project v`, [
+    { v: 'v1 v2' },
+  ]),
+  c(
+    'parse constants are not regexes in simple mode',
+    `print s = "a.b(c)" | parse s with "a.b(" x ")" | project x`,
+    [{ x: 'c' }],
+  ),
+  c('parse into a real column', `print s = "t=1.5s" | parse s with "t=" t:real "s" | project t`, [
+    { t: 1.5 },
+  ]),
+  c('parse of a non-string source', `print n = 12345 | parse n with "12" rest | project rest`, [
+    { rest: '345' },
+  ]),
+  // aggregates inside scalar expressions
+  c('count() * 2', `datatable(k:string)["a", "a", "b"] | summarize x = count() * 2 by k`, [
+    { k: 'a', x: 4 },
+    { k: 'b', x: 2 },
+  ]),
+  c('round(avg(x), 2)', `datatable(v:real)[1.0, 2.0, 2.0] | summarize a = round(avg(v), 2)`, [{ a: 1.67 }]),
+  c(
+    'ratio of two aggregates',
+    `datatable(b:bool)[true, false, true, true] | summarize pct = countif(b) * 100.0 / count()`,
+    [{ pct: 75 }],
+  ),
+  c('aggregate expression with a default name', `datatable(v:long)[1, 2] | summarize sum(v) + 1`, {
+    columns: ['Column1'],
+  }),
+  c('tostring of an aggregate', `datatable(v:long)[1, 2] | summarize s = strcat("n=", tostring(count()))`, [
+    { s: 'n=2' },
+  ]),
+  c(
+    'aggregate expression next to plain aggregates',
+    `datatable(k:string, v:long)["a", 1, "a", 3, "b", 5] | summarize n = count(), d = max(v) - min(v) by k`,
+    [
+      { k: 'a', n: 2, d: 2 },
+      { k: 'b', n: 1, d: 0 },
+    ],
+  ),
+]
+
+runKnownAnswers('operator known answers', cases, { sortArrays: false })

@@ -1,13 +1,37 @@
 import type { Config } from './config.js'
 import { startServer } from './app.js'
 
-/** `bulwark serve`: start, print where to reach it, stop cleanly on SIGTERM/SIGINT. */
+/**
+ * `bulwark serve`: start, print where to reach it, stop cleanly on SIGTERM/SIGINT. The signal handlers
+ * are installed as soon as the server listens, so a signal during start-up (demo load, warm-up) also
+ * closes the server and the store cleanly. A failed start-up closes everything and is reported.
+ */
 export async function runServe(config: Config): Promise<number> {
   const server = await startServer(config)
   const { ctx } = server
   const say = (line: string) => {
     if (!config.quiet) process.stderr.write(line + '\n')
   }
+
+  let stopping: Promise<number> | null = null
+  const stop = (signal: string): Promise<number> => {
+    stopping ??= (async () => {
+      ctx.log.info({ signal }, 'shutting down')
+      try {
+        await server.close()
+        return 0
+      } catch (err) {
+        ctx.log.error({ err }, 'shutdown failed')
+        return 1
+      }
+    })()
+    return stopping
+  }
+  const signalled = new Promise<number>((resolveExit) => {
+    process.once('SIGTERM', () => void stop('SIGTERM').then(resolveExit))
+    process.once('SIGINT', () => void stop('SIGINT').then(resolveExit))
+  })
+
   say(`Bulwark listening on ${ctx.publicUrl}`)
   if (ctx.tls) {
     say(`  CA certificate: ${ctx.tls.caFile}`)
@@ -16,24 +40,19 @@ export async function runServe(config: Config): Promise<number> {
   } else {
     say('  Plain HTTP (--http): Microsoft client libraries will refuse this authority.')
   }
-  await server.ready
-  say(`Ready: ${ctx.publicUrl}/readyz`)
 
-  return new Promise<number>((resolveExit) => {
-    let stopping = false
-    const stop = (signal: string) => {
-      if (stopping) return
-      stopping = true
-      ctx.log.info({ signal }, 'shutting down')
-      server.close().then(
-        () => resolveExit(0),
-        (err: unknown) => {
-          ctx.log.error({ err }, 'shutdown failed')
-          resolveExit(1)
-        },
-      )
-    }
-    process.once('SIGTERM', () => stop('SIGTERM'))
-    process.once('SIGINT', () => stop('SIGINT'))
-  })
+  const started = await Promise.race([
+    server.ready.then(
+      () => 'ready' as const,
+      (err: unknown) => err,
+    ),
+    signalled.then(() => 'signalled' as const),
+  ])
+  if (started === 'signalled') return signalled
+  if (started !== 'ready') {
+    await stop('start-up failure')
+    throw started
+  }
+  say(`Ready: ${ctx.publicUrl}/readyz`)
+  return signalled
 }

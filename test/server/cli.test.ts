@@ -111,3 +111,24 @@ describe('bulwark serve: a store from a newer version', () => {
     assert.match(r.stderr, /written by a newer version of Bulwark.*9999-from-the-future/)
   })
 })
+
+describe('bulwark serve: signals during start-up', () => {
+  it('closes cleanly on SIGTERM before it is ready', async () => {
+    const dir = tempDir()
+    const s = await startCliServer([
+      '--data-dir',
+      dir,
+      '--port',
+      '0',
+      '--http',
+      '--demo',
+      '--devices',
+      '3',
+      '--log-level',
+      'warn',
+    ])
+    s.child.kill('SIGTERM')
+    assert.deepEqual(await s.exited, { code: 0, signal: null })
+    assert.doesNotMatch(s.output(), /^Ready: /m)
+  })
+})

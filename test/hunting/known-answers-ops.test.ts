@@ -92,3 +92,36 @@ const cases: Case[] = [
 ]
 
 runKnownAnswers('operator known answers', cases, { sortArrays: false })
+
+const A = `datatable(id:long, arr:dynamic)[1, dynamic(["net", "alice", "bob"]), 2, dynamic([5, 15]), 3, dynamic([])]`
+runKnownAnswers(
+  'mv-apply known answers',
+  [
+    c(
+      'mv-apply with where and project',
+      `${A} | where id == 1 | mv-apply e = arr on (where e !in ("net") | project e) | project id, e`,
+      [
+        { id: 1, e: 'alice' },
+        { id: 1, e: 'bob' },
+      ],
+    ),
+    c(
+      'mv-apply with a typed item and a computed column',
+      `${A} | where id == 2 | mv-apply n = arr to typeof(long) on (where n > 10 | extend twice = n * 2) | project id, n, twice`,
+      [{ id: 2, n: 15, twice: 30 }],
+    ),
+    c(
+      'mv-apply drops records whose sub-table is empty',
+      `${A} | mv-apply e = arr on (where isnotempty(tostring(e))) | summarize dcount(id)`,
+      [{ dcount_id: 2 }],
+    ),
+    c(
+      'mv-apply with summarize in the subquery is refused',
+      `${A} | mv-apply e = arr on (summarize count())`,
+      {
+        error: /mv-apply with 'summarize'/,
+      },
+    ),
+  ],
+  { sortArrays: false },
+)

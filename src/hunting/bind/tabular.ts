@@ -33,6 +33,9 @@ export function bindTabular(node: KNode, cx: BindCx): IrTabular {
       const op = operatorBinders.get(kind)
       if (op && (kind === 'UnionOperator' || kind === 'RangeOperator' || kind === 'PrintOperator'))
         return op(node, { op: 'datatable', rows: [], columns: [], span: cx.span(node) }, cx)
+      // The first operator of an mv-apply subquery reads the expanded sub-table.
+      const applyInput = cx.applyInputs[cx.applyInputs.length - 1]
+      if (op && applyInput) return op(node, applyInput, cx)
       return unsupported(`The tabular expression '${operatorName(node, cx)}'`, cx.span(node))
     }
   }

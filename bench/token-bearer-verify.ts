@@ -14,7 +14,7 @@ import { migrate } from '../src/store/migrations.js'
 import { createAuthorizer } from '../src/identity/authorizer.js'
 import { IdentityService } from '../src/identity/identity-service.js'
 import { issueAppToken } from '../src/identity/issue-tokens.js'
-import { identityMigrations } from '../src/identity/migrations.js'
+import { identityStoreMigrations } from '../src/identity/migrations.js'
 import { MDE_RESOURCE, parseV2Scope } from '../src/identity/resources.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
@@ -34,7 +34,7 @@ async function autocannon(url: string, token: string): Promise<{ rps: number; no
 }
 
 const db = await openDuckDb({ path: ':memory:' })
-await migrate(db, identityMigrations)
+await migrate(db, identityStoreMigrations)
 let publicUrl = 'http://127.0.0.1'
 const svc = new IdentityService(db, systemClock, silentLogger, {
   accessTokenLifetimeSeconds: 3599,

@@ -10,7 +10,7 @@ import { createAuthorizer } from './authorizer.js'
 import type { Tenant } from './directory/types.js'
 import { IdentityService } from './identity-service.js'
 import { issueAppToken, issueUserTokens } from './issue-tokens.js'
-import { identityMigrations } from './migrations.js'
+import { identityStoreMigrations } from './migrations.js'
 import type { RouteRequirement } from './principal.js'
 import { MDE_RESOURCE, parseV2Scope } from './resources.js'
 
@@ -105,7 +105,7 @@ describe('authorizer', () => {
   const clock = new ManualClock(Date.now())
   before(async () => {
     db = await openDuckDb({ path: ':memory:' })
-    await migrate(db, identityMigrations)
+    await migrate(db, identityStoreMigrations)
     svc = new IdentityService(db, clock, silentLogger, {
       accessTokenLifetimeSeconds: 3599,
       signingKeyRotationDays: 30,

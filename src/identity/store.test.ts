@@ -7,7 +7,7 @@ import type { Db } from '../store/db.js'
 import { backends } from '../../test/helpers/stores.js'
 import { AuditLog } from './audit-log.js'
 import { Directory } from './directory/directory.js'
-import { identityMigrations } from './migrations.js'
+import { identityStoreMigrations } from './migrations.js'
 import { KeyRing } from './signing-keys.js'
 import { TokenState } from './token-state.js'
 
@@ -17,7 +17,7 @@ for (const backend of backends) {
     const clock = new ManualClock('2026-03-01T00:00:00Z')
     before(async () => {
       db = await backend.open()
-      await migrate(db, identityMigrations)
+      await migrate(db, identityStoreMigrations)
     })
     after(async () => db.close())
 
@@ -95,6 +95,35 @@ for (const backend of backends) {
         deviceGroupIds: [],
         roles: [],
       })
+      // re-defining a role (same key) in one transaction works on both engines
+      await dir.upsertRole({
+        tenantId: t.id,
+        id: 10,
+        name: 'Analyst',
+        description: 'v2',
+        permissions: ['ViewData.SecurityOperations'],
+        allDeviceGroups: false,
+        deviceGroupIds: [1],
+      })
+      await dir.upsertDeviceGroup({
+        tenantId: t.id,
+        id: 3,
+        name: 'g3',
+        description: 'v2',
+        rank: 3,
+        rules: {},
+        remediationLevel: 'x',
+      })
+      await assert.rejects(
+        dir.createUser({
+          tenantId: t.id,
+          userPrincipalName: 'a@fabrikam.example',
+          displayName: 'dup',
+          givenName: null,
+          surname: null,
+          passwordHash: 'x',
+        }),
+      )
       await dir.assignRole(t.id, u.id, 10)
       // Group 1 via the role, group 3 and "ungrouped" (0) because no role is assigned to them; not group 2.
       assert.deepEqual(await dir.userAccess(t.id, u.id), {

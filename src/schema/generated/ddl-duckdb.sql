@@ -750,6 +750,240 @@ CREATE TABLE IF NOT EXISTS "DeviceBaselineComplianceProfiles" (
 
 -- Entity tables.
 
+CREATE TABLE IF NOT EXISTS "idp_tenants" (
+  "id" VARCHAR NOT NULL,
+  "displayName" VARCHAR NOT NULL,
+  "defaultDomain" VARCHAR NOT NULL,
+  "isSystem" BOOLEAN NOT NULL DEFAULT false,
+  "createdAt" BIGINT NOT NULL,
+  PRIMARY KEY ("id")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_tenant_domains" (
+  "domain" VARCHAR NOT NULL,
+  "tenantId" VARCHAR NOT NULL,
+  PRIMARY KEY ("domain")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_applications" (
+  "appId" VARCHAR NOT NULL,
+  "tenantId" VARCHAR NOT NULL,
+  "objectId" VARCHAR NOT NULL,
+  "servicePrincipalId" VARCHAR NOT NULL,
+  "displayName" VARCHAR NOT NULL,
+  "publicClient" BOOLEAN NOT NULL,
+  "enabled" BOOLEAN NOT NULL,
+  "allowPasswordGrant" BOOLEAN NOT NULL,
+  "redirectUris" VARCHAR NOT NULL,
+  "requiredPermissions" VARCHAR NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  PRIMARY KEY ("appId")
+);
+CREATE INDEX IF NOT EXISTS "idp_applications_tenantId_idx" ON "idp_applications" ("tenantId");
+
+CREATE TABLE IF NOT EXISTS "idp_app_credentials" (
+  "id" VARCHAR NOT NULL,
+  "tenantId" VARCHAR NOT NULL,
+  "appId" VARCHAR NOT NULL,
+  "kind" VARCHAR NOT NULL,
+  "displayName" VARCHAR NOT NULL,
+  "hint" VARCHAR,
+  "salt" VARCHAR,
+  "secretHash" VARCHAR,
+  "thumbprintSha1" VARCHAR,
+  "thumbprintSha256" VARCHAR,
+  "certificatePem" VARCHAR,
+  "expiresAt" BIGINT NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  PRIMARY KEY ("id")
+);
+CREATE INDEX IF NOT EXISTS "idp_app_credentials_appId_idx" ON "idp_app_credentials" ("appId");
+
+CREATE TABLE IF NOT EXISTS "idp_app_role_assignments" (
+  "tenantId" VARCHAR NOT NULL,
+  "appId" VARCHAR NOT NULL,
+  "resourceAppId" VARCHAR NOT NULL,
+  "permission" VARCHAR NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  PRIMARY KEY ("appId", "resourceAppId", "permission")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_delegated_grants" (
+  "tenantId" VARCHAR NOT NULL,
+  "clientAppId" VARCHAR NOT NULL,
+  "resourceAppId" VARCHAR NOT NULL,
+  "principalId" VARCHAR NOT NULL,
+  "scope" VARCHAR NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  PRIMARY KEY ("clientAppId", "resourceAppId", "principalId", "scope")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_users" (
+  "id" VARCHAR NOT NULL,
+  "tenantId" VARCHAR NOT NULL,
+  "userPrincipalName" VARCHAR NOT NULL,
+  "displayName" VARCHAR NOT NULL,
+  "givenName" VARCHAR,
+  "surname" VARCHAR,
+  "passwordHash" VARCHAR NOT NULL,
+  "enabled" BOOLEAN NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  PRIMARY KEY ("userPrincipalName")
+);
+CREATE INDEX IF NOT EXISTS "idp_users_id_idx" ON "idp_users" ("id");
+CREATE INDEX IF NOT EXISTS "idp_users_tenantId_idx" ON "idp_users" ("tenantId");
+
+CREATE TABLE IF NOT EXISTS "idp_rbac_roles" (
+  "tenantId" VARCHAR NOT NULL,
+  "id" INTEGER NOT NULL,
+  "name" VARCHAR NOT NULL,
+  "description" VARCHAR NOT NULL,
+  "permissions" VARCHAR NOT NULL,
+  "allDeviceGroups" BOOLEAN NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  PRIMARY KEY ("tenantId", "id")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_user_roles" (
+  "tenantId" VARCHAR NOT NULL,
+  "userId" VARCHAR NOT NULL,
+  "roleId" INTEGER NOT NULL,
+  PRIMARY KEY ("tenantId", "userId", "roleId")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_device_groups" (
+  "tenantId" VARCHAR NOT NULL,
+  "id" INTEGER NOT NULL,
+  "name" VARCHAR NOT NULL,
+  "description" VARCHAR NOT NULL,
+  "rank" BIGINT NOT NULL,
+  "rules" VARCHAR NOT NULL,
+  "remediationLevel" VARCHAR NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  PRIMARY KEY ("tenantId", "id")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_role_device_groups" (
+  "tenantId" VARCHAR NOT NULL,
+  "roleId" INTEGER NOT NULL,
+  "deviceGroupId" INTEGER NOT NULL,
+  PRIMARY KEY ("tenantId", "roleId", "deviceGroupId")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_settings" (
+  "key" VARCHAR NOT NULL,
+  "value" VARCHAR NOT NULL,
+  PRIMARY KEY ("key")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_signing_keys" (
+  "slot" BIGINT NOT NULL,
+  "kid" VARCHAR NOT NULL,
+  "privateKeyPem" VARCHAR NOT NULL,
+  "certificateDer" VARCHAR NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  PRIMARY KEY ("slot")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_auth_codes" (
+  "codeHash" VARCHAR NOT NULL,
+  "tenantId" VARCHAR NOT NULL,
+  "clientId" VARCHAR NOT NULL,
+  "userId" VARCHAR NOT NULL,
+  "redirectUri" VARCHAR NOT NULL,
+  "grant" VARCHAR NOT NULL,
+  "codeChallenge" VARCHAR,
+  "codeChallengeMethod" VARCHAR,
+  "nonce" VARCHAR,
+  "familyId" VARCHAR NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  "expiresAt" BIGINT NOT NULL,
+  "usedAt" BIGINT,
+  PRIMARY KEY ("codeHash")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_refresh_tokens" (
+  "tokenHash" VARCHAR NOT NULL,
+  "familyId" VARCHAR NOT NULL,
+  "tenantId" VARCHAR NOT NULL,
+  "clientId" VARCHAR NOT NULL,
+  "userId" VARCHAR NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  "expiresAt" BIGINT NOT NULL,
+  "idleExpiresAt" BIGINT NOT NULL,
+  "usedAt" BIGINT,
+  "revokedAt" BIGINT,
+  PRIMARY KEY ("tokenHash")
+);
+CREATE INDEX IF NOT EXISTS "idp_refresh_tokens_familyId_idx" ON "idp_refresh_tokens" ("familyId");
+CREATE INDEX IF NOT EXISTS "idp_refresh_tokens_userId_idx" ON "idp_refresh_tokens" ("userId");
+
+CREATE TABLE IF NOT EXISTS "idp_revoked_families" (
+  "familyId" VARCHAR NOT NULL,
+  "reason" VARCHAR NOT NULL,
+  "revokedAt" BIGINT NOT NULL,
+  PRIMARY KEY ("familyId")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_device_codes" (
+  "deviceCodeHash" VARCHAR NOT NULL,
+  "userCode" VARCHAR NOT NULL,
+  "tenantRef" VARCHAR NOT NULL,
+  "clientId" VARCHAR NOT NULL,
+  "request" VARCHAR NOT NULL,
+  "status" VARCHAR NOT NULL,
+  "userId" VARCHAR,
+  "tenantId" VARCHAR,
+  "failedEntries" INTEGER NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  "expiresAt" BIGINT NOT NULL,
+  PRIMARY KEY ("userCode")
+);
+CREATE INDEX IF NOT EXISTS "idp_device_codes_deviceCodeHash_idx" ON "idp_device_codes" ("deviceCodeHash");
+
+CREATE TABLE IF NOT EXISTS "idp_sessions" (
+  "idHash" VARCHAR NOT NULL,
+  "tenantId" VARCHAR NOT NULL,
+  "userId" VARCHAR NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  "expiresAt" BIGINT NOT NULL,
+  "revokedAt" BIGINT,
+  PRIMARY KEY ("idHash")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_interactions" (
+  "id" VARCHAR NOT NULL,
+  "csrfHash" VARCHAR NOT NULL,
+  "request" VARCHAR NOT NULL,
+  "createdAt" BIGINT NOT NULL,
+  "expiresAt" BIGINT NOT NULL,
+  PRIMARY KEY ("id")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_audit_events" (
+  "id" VARCHAR NOT NULL,
+  "tenantId" VARCHAR,
+  "at" BIGINT NOT NULL,
+  "kind" VARCHAR NOT NULL,
+  "outcome" VARCHAR NOT NULL,
+  "actor" VARCHAR,
+  "target" VARCHAR,
+  "code" VARCHAR,
+  "correlationId" VARCHAR,
+  "ip" VARCHAR,
+  "details" VARCHAR,
+  PRIMARY KEY ("id")
+);
+CREATE INDEX IF NOT EXISTS "idp_audit_events_tenantId_at_idx" ON "idp_audit_events" ("tenantId", "at");
+
+CREATE TABLE IF NOT EXISTS "idp_failure_counters" (
+  "key" VARCHAR NOT NULL,
+  "windowStart" BIGINT NOT NULL,
+  "count" INTEGER NOT NULL,
+  "lockedUntil" BIGINT NOT NULL,
+  PRIMARY KEY ("key")
+);
+
 CREATE TABLE IF NOT EXISTS "alerts" (
   "tenantId" VARCHAR NOT NULL,
   "id" VARCHAR NOT NULL,

@@ -777,6 +777,240 @@ CREATE INDEX IF NOT EXISTS "DeviceBaselineComplianceProfiles_TenantId_idx" ON "D
 
 -- Entity tables.
 
+CREATE TABLE IF NOT EXISTS "idp_tenants" (
+  "id" text NOT NULL,
+  "displayName" text NOT NULL,
+  "defaultDomain" text NOT NULL,
+  "isSystem" boolean NOT NULL DEFAULT false,
+  "createdAt" bigint NOT NULL,
+  PRIMARY KEY ("id")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_tenant_domains" (
+  "domain" text NOT NULL,
+  "tenantId" text NOT NULL,
+  PRIMARY KEY ("domain")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_applications" (
+  "appId" text NOT NULL,
+  "tenantId" text NOT NULL,
+  "objectId" text NOT NULL,
+  "servicePrincipalId" text NOT NULL,
+  "displayName" text NOT NULL,
+  "publicClient" boolean NOT NULL,
+  "enabled" boolean NOT NULL,
+  "allowPasswordGrant" boolean NOT NULL,
+  "redirectUris" text NOT NULL,
+  "requiredPermissions" text NOT NULL,
+  "createdAt" bigint NOT NULL,
+  PRIMARY KEY ("appId")
+);
+CREATE INDEX IF NOT EXISTS "idp_applications_tenantId_idx" ON "idp_applications" ("tenantId");
+
+CREATE TABLE IF NOT EXISTS "idp_app_credentials" (
+  "id" text NOT NULL,
+  "tenantId" text NOT NULL,
+  "appId" text NOT NULL,
+  "kind" text NOT NULL,
+  "displayName" text NOT NULL,
+  "hint" text,
+  "salt" text,
+  "secretHash" text,
+  "thumbprintSha1" text,
+  "thumbprintSha256" text,
+  "certificatePem" text,
+  "expiresAt" bigint NOT NULL,
+  "createdAt" bigint NOT NULL,
+  PRIMARY KEY ("id")
+);
+CREATE INDEX IF NOT EXISTS "idp_app_credentials_appId_idx" ON "idp_app_credentials" ("appId");
+
+CREATE TABLE IF NOT EXISTS "idp_app_role_assignments" (
+  "tenantId" text NOT NULL,
+  "appId" text NOT NULL,
+  "resourceAppId" text NOT NULL,
+  "permission" text NOT NULL,
+  "createdAt" bigint NOT NULL,
+  PRIMARY KEY ("appId", "resourceAppId", "permission")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_delegated_grants" (
+  "tenantId" text NOT NULL,
+  "clientAppId" text NOT NULL,
+  "resourceAppId" text NOT NULL,
+  "principalId" text NOT NULL,
+  "scope" text NOT NULL,
+  "createdAt" bigint NOT NULL,
+  PRIMARY KEY ("clientAppId", "resourceAppId", "principalId", "scope")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_users" (
+  "id" text NOT NULL,
+  "tenantId" text NOT NULL,
+  "userPrincipalName" text NOT NULL,
+  "displayName" text NOT NULL,
+  "givenName" text,
+  "surname" text,
+  "passwordHash" text NOT NULL,
+  "enabled" boolean NOT NULL,
+  "createdAt" bigint NOT NULL,
+  PRIMARY KEY ("userPrincipalName")
+);
+CREATE INDEX IF NOT EXISTS "idp_users_id_idx" ON "idp_users" ("id");
+CREATE INDEX IF NOT EXISTS "idp_users_tenantId_idx" ON "idp_users" ("tenantId");
+
+CREATE TABLE IF NOT EXISTS "idp_rbac_roles" (
+  "tenantId" text NOT NULL,
+  "id" integer NOT NULL,
+  "name" text NOT NULL,
+  "description" text NOT NULL,
+  "permissions" text NOT NULL,
+  "allDeviceGroups" boolean NOT NULL,
+  "createdAt" bigint NOT NULL,
+  PRIMARY KEY ("tenantId", "id")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_user_roles" (
+  "tenantId" text NOT NULL,
+  "userId" text NOT NULL,
+  "roleId" integer NOT NULL,
+  PRIMARY KEY ("tenantId", "userId", "roleId")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_device_groups" (
+  "tenantId" text NOT NULL,
+  "id" integer NOT NULL,
+  "name" text NOT NULL,
+  "description" text NOT NULL,
+  "rank" bigint NOT NULL,
+  "rules" text NOT NULL,
+  "remediationLevel" text NOT NULL,
+  "createdAt" bigint NOT NULL,
+  PRIMARY KEY ("tenantId", "id")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_role_device_groups" (
+  "tenantId" text NOT NULL,
+  "roleId" integer NOT NULL,
+  "deviceGroupId" integer NOT NULL,
+  PRIMARY KEY ("tenantId", "roleId", "deviceGroupId")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_settings" (
+  "key" text NOT NULL,
+  "value" text NOT NULL,
+  PRIMARY KEY ("key")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_signing_keys" (
+  "slot" bigint NOT NULL,
+  "kid" text NOT NULL,
+  "privateKeyPem" text NOT NULL,
+  "certificateDer" text NOT NULL,
+  "createdAt" bigint NOT NULL,
+  PRIMARY KEY ("slot")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_auth_codes" (
+  "codeHash" text NOT NULL,
+  "tenantId" text NOT NULL,
+  "clientId" text NOT NULL,
+  "userId" text NOT NULL,
+  "redirectUri" text NOT NULL,
+  "grant" text NOT NULL,
+  "codeChallenge" text,
+  "codeChallengeMethod" text,
+  "nonce" text,
+  "familyId" text NOT NULL,
+  "createdAt" bigint NOT NULL,
+  "expiresAt" bigint NOT NULL,
+  "usedAt" bigint,
+  PRIMARY KEY ("codeHash")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_refresh_tokens" (
+  "tokenHash" text NOT NULL,
+  "familyId" text NOT NULL,
+  "tenantId" text NOT NULL,
+  "clientId" text NOT NULL,
+  "userId" text NOT NULL,
+  "createdAt" bigint NOT NULL,
+  "expiresAt" bigint NOT NULL,
+  "idleExpiresAt" bigint NOT NULL,
+  "usedAt" bigint,
+  "revokedAt" bigint,
+  PRIMARY KEY ("tokenHash")
+);
+CREATE INDEX IF NOT EXISTS "idp_refresh_tokens_familyId_idx" ON "idp_refresh_tokens" ("familyId");
+CREATE INDEX IF NOT EXISTS "idp_refresh_tokens_userId_idx" ON "idp_refresh_tokens" ("userId");
+
+CREATE TABLE IF NOT EXISTS "idp_revoked_families" (
+  "familyId" text NOT NULL,
+  "reason" text NOT NULL,
+  "revokedAt" bigint NOT NULL,
+  PRIMARY KEY ("familyId")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_device_codes" (
+  "deviceCodeHash" text NOT NULL,
+  "userCode" text NOT NULL,
+  "tenantRef" text NOT NULL,
+  "clientId" text NOT NULL,
+  "request" text NOT NULL,
+  "status" text NOT NULL,
+  "userId" text,
+  "tenantId" text,
+  "failedEntries" integer NOT NULL,
+  "createdAt" bigint NOT NULL,
+  "expiresAt" bigint NOT NULL,
+  PRIMARY KEY ("userCode")
+);
+CREATE INDEX IF NOT EXISTS "idp_device_codes_deviceCodeHash_idx" ON "idp_device_codes" ("deviceCodeHash");
+
+CREATE TABLE IF NOT EXISTS "idp_sessions" (
+  "idHash" text NOT NULL,
+  "tenantId" text NOT NULL,
+  "userId" text NOT NULL,
+  "createdAt" bigint NOT NULL,
+  "expiresAt" bigint NOT NULL,
+  "revokedAt" bigint,
+  PRIMARY KEY ("idHash")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_interactions" (
+  "id" text NOT NULL,
+  "csrfHash" text NOT NULL,
+  "request" text NOT NULL,
+  "createdAt" bigint NOT NULL,
+  "expiresAt" bigint NOT NULL,
+  PRIMARY KEY ("id")
+);
+
+CREATE TABLE IF NOT EXISTS "idp_audit_events" (
+  "id" text NOT NULL,
+  "tenantId" text,
+  "at" bigint NOT NULL,
+  "kind" text NOT NULL,
+  "outcome" text NOT NULL,
+  "actor" text,
+  "target" text,
+  "code" text,
+  "correlationId" text,
+  "ip" text,
+  "details" text,
+  PRIMARY KEY ("id")
+);
+CREATE INDEX IF NOT EXISTS "idp_audit_events_tenantId_at_idx" ON "idp_audit_events" ("tenantId", "at");
+
+CREATE TABLE IF NOT EXISTS "idp_failure_counters" (
+  "key" text NOT NULL,
+  "windowStart" bigint NOT NULL,
+  "count" integer NOT NULL,
+  "lockedUntil" bigint NOT NULL,
+  PRIMARY KEY ("key")
+);
+
 CREATE TABLE IF NOT EXISTS "alerts" (
   "tenantId" text NOT NULL,
   "id" text NOT NULL,

@@ -17,8 +17,8 @@ import { issueAppToken } from '../src/identity/issue-tokens.js'
 import { identityStoreMigrations } from '../src/identity/migrations.js'
 import { MDE_RESOURCE, parseV2Scope } from '../src/identity/resources.js'
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
-const ROUNDS = 3
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
+const ROUNDS = 5
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const CONNECTIONS = 8
 

@@ -15,8 +15,8 @@ import { loadConfig } from '../src/server/config.js'
 import { productModules } from '../src/server/modules.js'
 import type { DemoCredentials } from '../src/identity/seed-demo.js'
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
-const ROUNDS = 3
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
+const ROUNDS = 5
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const CONNECTIONS = 8
 

@@ -43,8 +43,20 @@ export class BindCx {
   }
 
   textOf(node: KNode): string {
+    // Nodes of a function's expansion live in their own text; their offsets do not index the query.
+    if (!this.inQuery(node)) return node.ToString().trim()
     return this.text.slice(node.TextStart, node.TextStart + node.Width)
   }
+
+  /** True when the node belongs to the query's own syntax tree (not a function expansion). */
+  inQuery(node: KNode): boolean {
+    let n: KNode = node
+    while (n.Parent) n = n.Parent
+    return n === this.root
+  }
+
+  /** The query's root syntax node (set by bindQuery). */
+  root: KNode | null = null
 
   scalar(node: KNode): IrExpr {
     return this.bindScalar(node, this)

@@ -11,6 +11,7 @@ import { bindTabular } from './tabular.js'
 export function bindQuery(a: Analysis, catalogue: HuntingCatalogue): IrQuery {
   const cx = new BindCx(a.code.Text, (p) => a.toOriginal(p), catalogue, a.lenient, bindScalar, bindTabular)
   const root = a.code.Syntax
+  cx.root = root
   const stmts = cx.child(root, 'Statements')
   let result: IrTabular | null = null
   for (const se of stmts ? childNodes(stmts) : []) {

@@ -57,6 +57,19 @@ export async function authenticateClient(
   const assertion = p.client_assertion
   const clientId = (p.client_id ?? basic?.id ?? '').trim()
   if (!clientId) throw new EntraError(900144, ['client_id'])
+  // RFC 6749 §2.3: one authentication method per request, and Basic must name the same client.
+  if (
+    basic &&
+    (p.client_secret !== undefined || assertion !== undefined || (p.client_id && p.client_id !== basic.id))
+  )
+    throw new EntraError(
+      9002313,
+      ['Only one client authentication method may be used, for the client named in client_id.'],
+      {
+        error: 'invalid_client',
+        status: 401,
+      },
+    )
   const client = await svc.client(clientId)
   if (!client || (tenantId !== null && client.tenant.id !== tenantId))
     throw new EntraError(700016, [clientId, tenantId ?? ctx.tenantRef])

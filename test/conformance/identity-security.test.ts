@@ -338,6 +338,35 @@ describe('identity security checklist (identity.md §7)', () => {
       ).json<{ keys: { issuer: string }[] }>()
       assert.ok(jwks.keys.every((k) => k.issuer.endsWith(`/${s.creds.tenantId}/v2.0`)))
     })
+    it('HTTP Basic client authentication works; mixing methods or clients is refused', async () => {
+      const full = app(s.creds, 'full')
+      const basic =
+        'Basic ' +
+        Buffer.from(
+          `${encodeURIComponent(full.clientId)}:${encodeURIComponent(full.clientSecret!)}`,
+        ).toString('base64')
+      const ok = await post(
+        a,
+        tokenUrlV1,
+        { grant_type: 'client_credentials', resource: MDE },
+        { authorization: basic },
+      )
+      assert.equal(ok.status, 200, JSON.stringify(ok.body))
+      const mixed = await post(
+        a,
+        tokenUrlV1,
+        { grant_type: 'client_credentials', resource: MDE, client_secret: full.clientSecret! },
+        { authorization: basic },
+      )
+      assert.equal(mixed.status, 401)
+      const other = await post(
+        a,
+        tokenUrlV1,
+        { grant_type: 'client_credentials', resource: MDE, client_id: app(s.creds, 'readonly').clientId },
+        { authorization: basic },
+      )
+      assert.equal(other.status, 401)
+    })
     it('request errors: missing grant_type 900144, unsupported grant 70003, two resources 700022, unknown resource 500011, v1 without resource 900144', async () => {
       const full = app(s.creds, 'full')
       const cred = { client_id: full.clientId, client_secret: full.clientSecret! }

@@ -38,6 +38,7 @@ console.log(JSON.stringify({ token: r.accessToken, cached: again.accessToken ===
 const MSAL_CC_CERT = `
 import { ConfidentialClientApplication } from '@azure/msal-node'
 import { readFileSync } from 'node:fs'
+import { X509Certificate } from 'node:crypto'
 const c = JSON.parse(process.env.CONF)
 ${PROBE}
 const cca = new ConfidentialClientApplication({ auth: { clientId: c.clientId, authority: c.authority, knownAuthorities: [c.host],
@@ -45,7 +46,12 @@ const cca = new ConfidentialClientApplication({ auth: { clientId: c.clientId, au
 const r = await cca.acquireTokenByClientCredential({ scopes: [c.scope] })
 // A second scope request re-sends the same cached assertion (same jti) — must be accepted.
 const r2 = await cca.acquireTokenByClientCredential({ scopes: [c.scope], skipCache: true })
-console.log(JSON.stringify({ token: r.accessToken, second: Boolean(r2.accessToken), probe: await probe(c.url, r.accessToken) }))
+// The deprecated SHA-1 thumbprint makes msal sign RS256 with an x5t header.
+const sha1 = new X509Certificate(readFileSync(c.certFile, 'utf8')).fingerprint.replace(/:/g, '')
+const legacy = new ConfidentialClientApplication({ auth: { clientId: c.clientId, authority: c.authority, knownAuthorities: [c.host],
+  clientCertificate: { thumbprint: sha1, privateKey: readFileSync(c.keyFile, 'utf8') } } })
+const r3 = await legacy.acquireTokenByClientCredential({ scopes: [c.scope] })
+console.log(JSON.stringify({ token: r.accessToken, second: Boolean(r2.accessToken), rs256: Boolean(r3.accessToken), probe: await probe(c.url, r.accessToken) }))
 `
 
 const MSAL_ROPC = `
@@ -180,9 +186,9 @@ describe('identity conformance with real clients', () => {
     assert.equal(claims.iss, `${s.url}/${s.creds.tenantId}/`)
   })
 
-  it('msal-node: client credentials with a certificate (PS256 + x5t#S256, reused assertion)', async () => {
+  it('msal-node: client credentials with a certificate (PS256 + x5t#S256, reused assertion; RS256 + x5t)', async () => {
     const a = app(s.creds, 'cert')
-    const r = await runClientJson<{ token: string; second: boolean; probe: ProbeResult }>(
+    const r = await runClientJson<{ token: string; second: boolean; rs256: boolean; probe: ProbeResult }>(
       'node',
       MSAL_CC_CERT,
       {
@@ -190,11 +196,13 @@ describe('identity conformance with real clients', () => {
         clientId: a.clientId,
         thumbprint: a.thumbprintSha256Hex,
         keyFile: a.privateKeyFile,
+        certFile: a.certificateFile,
         scope: `${MDE}/.default`,
       },
       s.caFile,
     )
     assert.equal(r.second, true)
+    assert.equal(r.rs256, true)
     assert.equal(r.probe.status, 200)
     assert.equal(decodeJwt(r.token).appidacr, '2')
   })

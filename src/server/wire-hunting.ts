@@ -36,7 +36,7 @@ export const huntingModule: ServerModule = {
       },
       external,
       fetcher: httpFetcher(external),
-      quota: new HuntingQuota(ctx.clock, {
+      quota: new HuntingQuota(ctx.db, ctx.clock, {
         cpuSecondsPerHour: h.cpuSecondsPerHour,
         cpuSecondsPerDay: h.cpuSecondsPerDay,
       }),

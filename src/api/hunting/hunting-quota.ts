@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.js'
+import type { Db } from '../../store/db.js'
 
 export interface QuotaLimits {
   cpuSecondsPerHour: number
@@ -8,56 +9,60 @@ export interface QuotaLimits {
 export type QuotaDecision =
   { ok: true } | { ok: false; retryAfterSeconds: number; window: 'hour' | 'day'; limit: number }
 
+const WINDOWS = [
+  ['day', 86_400],
+  ['hour', 3_600],
+] as const
+
 /**
  * Per-tenant CPU-time budget of hunting queries (running time per hour and per day, as the MDE API
- * documents). Counters are per process (fixed windows on the Clock); the call-rate limits (45/min,
- * 1,500/h) are the API module's store-backed limiter.
+ * documents). The counters live in the store (the API module's `rate_limit_counters` table, buckets
+ * `hunting-cpu|<window seconds>`, counts in milliseconds), so every API node over one database draws
+ * from the same budget. Fixed windows on the Clock.
  */
 export class HuntingQuota {
-  readonly #used = new Map<string, { hour: number; hourStart: number; day: number; dayStart: number }>()
-
   constructor(
+    private readonly db: Db,
     private readonly clock: Clock,
     private readonly limits: QuotaLimits,
   ) {}
 
-  #entry(tenantId: string) {
-    const now = this.clock.nowMs()
-    const hourStart = now - (now % 3_600_000)
-    const dayStart = now - (now % 86_400_000)
-    let e = this.#used.get(tenantId)
-    if (!e) {
-      e = { hour: 0, hourStart, day: 0, dayStart }
-      this.#used.set(tenantId, e)
-    }
-    if (e.hourStart !== hourStart) Object.assign(e, { hour: 0, hourStart })
-    if (e.dayStart !== dayStart) Object.assign(e, { day: 0, dayStart })
-    return e
+  #windows() {
+    const nowSec = Math.floor(this.clock.nowMs() / 1000)
+    return WINDOWS.map(([window, seconds]) => {
+      const start = Math.floor(nowSec / seconds) * seconds
+      const limit = window === 'day' ? this.limits.cpuSecondsPerDay : this.limits.cpuSecondsPerHour
+      return { window, bucket: `hunting-cpu|${seconds}`, start, end: start + seconds, limit, nowSec }
+    })
   }
 
-  check(tenantId: string): QuotaDecision {
-    const e = this.#entry(tenantId)
-    const now = this.clock.nowMs()
-    if (e.day >= this.limits.cpuSecondsPerDay * 1000)
-      return {
-        ok: false,
-        window: 'day',
-        limit: this.limits.cpuSecondsPerDay,
-        retryAfterSeconds: Math.ceil((e.dayStart + 86_400_000 - now) / 1000),
-      }
-    if (e.hour >= this.limits.cpuSecondsPerHour * 1000)
-      return {
-        ok: false,
-        window: 'hour',
-        limit: this.limits.cpuSecondsPerHour,
-        retryAfterSeconds: Math.ceil((e.hourStart + 3_600_000 - now) / 1000),
-      }
+  async check(tenantId: string): Promise<QuotaDecision> {
+    for (const w of this.#windows()) {
+      const rows = await this.db.query<{ count: number | bigint }>(
+        'SELECT "count" FROM rate_limit_counters WHERE "tenantId" = $1 AND "bucket" = $2 AND "windowStart" = $3',
+        [tenantId, w.bucket, w.start],
+      )
+      const usedMs = Number(rows[0]?.count ?? 0)
+      if (usedMs >= w.limit * 1000)
+        return {
+          ok: false,
+          window: w.window,
+          limit: w.limit,
+          retryAfterSeconds: Math.max(1, w.end - w.nowSec),
+        }
+    }
     return { ok: true }
   }
 
-  charge(tenantId: string, ms: number): void {
-    const e = this.#entry(tenantId)
-    e.hour += ms
-    e.day += ms
+  /** Adds a query's CPU milliseconds to the tenant's hour and day windows (one atomic upsert each). */
+  async charge(tenantId: string, ms: number): Promise<void> {
+    const add = Math.max(1, Math.round(ms))
+    for (const w of this.#windows())
+      await this.db.execute(
+        `INSERT INTO rate_limit_counters ("tenantId", "bucket", "windowStart", "count", "expiresAt")
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT ("tenantId", "bucket", "windowStart") DO UPDATE SET "count" = rate_limit_counters."count" + $4`,
+        [tenantId, w.bucket, w.start, add, w.end],
+      )
   }
 }

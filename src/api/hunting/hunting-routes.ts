@@ -73,7 +73,7 @@ export async function executeHunting(
       'BadRequest',
       'The request body must be a JSON object with a non-empty string "Query".',
     )
-  const q = deps.quota.check(principal.tenantId)
+  const q = await deps.quota.check(principal.tenantId)
   if (!q.ok)
     throw new MdeError(
       'TooManyRequests',
@@ -98,7 +98,7 @@ export async function executeHunting(
     fetcher: deps.fetcher,
     ...(opts.signal ? { signal: opts.signal } : {}),
   })
-  if (out.ok) deps.quota.charge(principal.tenantId, out.cpuMs)
+  if (out.ok) await deps.quota.charge(principal.tenantId, out.cpuMs)
   if (!out.ok) {
     if (out.status === 408) throw new MdeError('BadRequest', out.message, { status: 408 })
     throw new MdeError(out.status === 429 ? 'TooManyRequests' : 'BadRequest', out.message)

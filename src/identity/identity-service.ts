@@ -103,9 +103,13 @@ export class IdentityService {
   }
 
   /** API base URLs scripts may send as `resource` for the MDE API (they send their configured API base). */
-  apiAliases(): string[] {
-    return [...this.trustedOrigins()]
+  apiAliases(): readonly string[] {
+    const set = this.trustedOrigins()
+    if (this.#aliases?.set !== set) this.#aliases = { set, list: [...set] }
+    return this.#aliases.list
   }
+
+  #aliases: { set: Set<string>; list: readonly string[] } | null = null
 
   async tenant(ref: string): Promise<Tenant | null> {
     const key = ref.toLowerCase()

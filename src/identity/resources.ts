@@ -55,15 +55,22 @@ export class ResourceCatalogue {
     readonly mdeAliases: () => readonly string[],
   ) {}
 
+  #index: { aliases: readonly string[]; map: Map<string, ResourceDef> } | null = null
+
+  /** Normalised identifier → resource, rebuilt only when the alias list changes (it is memoised upstream). */
+  #lookup(): Map<string, ResourceDef> {
+    const aliases = this.mdeAliases()
+    if (this.#index?.aliases === aliases) return this.#index.map
+    const map = new Map<string, ResourceDef>()
+    const mde = this.resources.find((r) => r.appId === MDE_RESOURCE_APP_ID)
+    if (mde) for (const a of aliases) map.set(norm(a), mde)
+    for (const r of this.resources) for (const id of [r.appId, ...r.identifierUris]) map.set(norm(id), r)
+    this.#index = { aliases, map }
+    return map
+  }
+
   find(identifier: string): ResourceDef | null {
-    const key = norm(identifier)
-    for (const r of this.resources) {
-      if (norm(r.appId) === key) return r
-      if (r.identifierUris.some((u) => norm(u) === key)) return r
-    }
-    if (this.mdeAliases().some((a) => norm(a) === key))
-      return this.resources.find((r) => r.appId === MDE_RESOURCE_APP_ID) ?? null
-    return null
+    return this.#lookup().get(norm(identifier)) ?? null
   }
 
   byAppId(appId: string): ResourceDef | null {

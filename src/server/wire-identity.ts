@@ -62,14 +62,33 @@ export const identityModule: ServerModule = {
         caFile: ctx.tls?.caFile ?? null,
       })
       if (!ctx.config.quiet) {
+        // Ready-to-use credentials for a local demo tenant (the same values are in the 0600 file).
+        const full = demo.apps.find((a) => a.clientSecret && a.permissions.includes('Machine.Isolate'))
         const lines = [
           `Demo tenant ${demo.tenantDomain} (${demo.tenantId})`,
-          `  authority: ${demo.authority}`,
+          `  authority:   ${demo.authority}`,
+          `  API base:    ${demo.apiBaseUrl}`,
           ...demo.apps.map(
-            (a) => `  app ${a.name}: ${a.clientId}${a.clientSecret ? ' (secret in file)' : ''}`,
+            (a) =>
+              `  app ${a.name}: client id ${a.clientId}` +
+              (a.clientSecret ? `, secret ${a.clientSecret}` : '') +
+              ` (${a.permissions.length} permissions)`,
           ),
-          ...demo.users.map((u) => `  user ${u.upn} [${u.roles.join(', ')}]`),
+          ...demo.users.map(
+            (u) =>
+              `  user ${u.upn} / ${u.password} [${u.roles.join(', ')}]` +
+              (u.enabled === false ? ' (disabled)' : ''),
+          ),
           `  credentials: ${ctx.dataDir}/demo-credentials.json`,
+          ...(full
+            ? [
+                'Try it:',
+                `  curl -s${ctx.tls ? ` --cacert ${ctx.tls.caFile}` : ''} ${demo.authority}/oauth2/v2.0/token \\`,
+                `    -d grant_type=client_credentials -d client_id=${full.clientId} \\`,
+                `    --data-urlencode client_secret='${full.clientSecret}' \\`,
+                '    -d scope=https://api.securitycenter.microsoft.com/.default',
+              ]
+            : []),
         ]
         process.stderr.write(lines.join('\n') + '\n')
       }

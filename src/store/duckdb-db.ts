@@ -1,7 +1,13 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { DuckDBInstance, DuckDBTimestampValue, type DuckDBPreparedStatement } from '@duckdb/node-api'
+import {
+  DuckDBInstance,
+  DuckDBTimestampValue,
+  type DuckDBAppender,
+  type DuckDBPreparedStatement,
+} from '@duckdb/node-api'
 import { tmpdir } from 'node:os'
 import { dirname, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { BulwarkError } from '../core/errors.js'
 import type {
   BulkBatch,
@@ -15,6 +21,8 @@ import type {
   SqlValue,
 } from './db.js'
 import { DuckColumnFiles, kindOf, type DuckColumn } from './duckdb-bulk.js'
+import { DuckConnectionPool } from './duckdb-pool.js'
+import { catalogChanged, isDdl, preparedOn } from './duckdb-statements.js'
 import { epochMicros, textOf } from './values.js'
 
 export interface DuckDbOptions {
@@ -22,7 +30,14 @@ export interface DuckDbOptions {
   path: string
   threads?: number
   memoryLimit?: string
+  /**
+   * Connections on the instance (default 4, at least 2). Statements outside transactions run side by
+   * side, one per connection; writes additionally take one write lock (see DuckConnectionPool).
+   */
+  connections?: number
 }
+
+const DEFAULT_CONNECTIONS = 4
 
 /** Opens (or creates) a DuckDB database; a file locked by another process is a clear 503-class error. */
 export async function openDuckDb(opts: DuckDbOptions): Promise<DuckDb> {
@@ -47,9 +62,11 @@ export async function openDuckDb(opts: DuckDbOptions): Promise<DuckDb> {
       cause: err,
     })
   }
-  const conn = await instance.connect()
+  const n = Math.max(2, opts.connections ?? DEFAULT_CONNECTIONS)
+  const conns: DuckDBConnection[] = []
+  for (let i = 0; i < n; i++) conns.push(await instance.connect())
   const tmpRoot = opts.path === ':memory:' || opts.path === '' ? tmpdir() : dirname(resolve(opts.path))
-  return new DuckDb(instance, conn, false, { tmpRoot, columns: new Map() })
+  return new DuckDb(instance, new DuckConnectionPool(conns), { tmpRoot, columns: new Map() })
 }
 
 /** State shared by a DuckDb and the transaction views it hands out. */
@@ -66,6 +83,29 @@ const DEFAULT_FLUSH_ROWS = 250_000
 function cancelled(cause?: unknown): BulwarkError {
   return new BulwarkError(408, 'QueryCancelled', 'The query was cancelled', cause ? { cause } : {})
 }
+
+/** DuckDB's optimistic concurrency control refusing a write ("Conflict on update!", "write-write conflict"). */
+function isConflict(err: unknown): boolean {
+  const msg = err instanceof Error ? err.message : ''
+  return /^TransactionContext Error:.*conflict/i.test(msg)
+}
+
+const CONFLICT_RETRIES = 5
+
+/**
+ * True for statements that only read: they run on any free connection without the write lock. Anything
+ * else (INSERT … RETURNING through `query`, DDL, SET, …) is treated as a write; a misjudged write is
+ * still correct (it runs in its own auto-commit transaction and is retried on a conflict).
+ */
+export function isReadOnlySql(sql: string): boolean {
+  const text = sql.replace(/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/|\()*/, '')
+  const m = /^([A-Za-z]+)/.exec(text)
+  const first = m?.[1]?.toUpperCase()
+  if (!first || !READ_KEYWORDS.has(first)) return false
+  return first !== 'WITH' || !/\b(INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM)\b/i.test(text)
+}
+
+const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', 'SHOW', 'DESCRIBE', 'SUMMARIZE'])
 
 function normalise(v: unknown): unknown {
   if (typeof v === 'bigint')
@@ -92,51 +132,33 @@ function bindAll(stmt: DuckDBPreparedStatement, params: readonly SqlValue[]): vo
   })
 }
 
-export class DuckDb implements Db {
+/** Where a statement may run: any connection, any connection + the write lock, or a bulk append. */
+type Access = 'read' | 'write' | 'bulk'
+
+/** Everything the root Db and a transaction share; they differ in how they obtain a connection. */
+abstract class DuckSession implements Db {
   readonly dialect = 'duckdb' as const
-  #queue: Promise<unknown> = Promise.resolve()
 
   constructor(
     readonly instance: DuckDBInstance,
-    readonly connection: DuckDBConnection,
-    private readonly inTransaction: boolean,
-    private readonly shared: DuckShared,
+    protected readonly shared: DuckShared,
+    protected readonly inTransaction: boolean,
   ) {}
 
-  /** DuckDB connections run one statement at a time; serialise on this connection. */
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.inTransaction) return fn()
-    const next = this.#queue.then(fn, fn)
-    this.#queue = next.catch(() => undefined)
-    return next
-  }
-
-  async #run(sql: string, params: readonly SqlValue[], opts?: QueryOptions) {
-    const conn = this.connection
-    const signal = opts?.signal
-    const onAbort = () => conn.interrupt()
-    signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      if (signal?.aborted) throw cancelled()
-      if (params.length === 0) return await conn.runAndReadAll(sql)
-      const stmt = await conn.prepare(sql)
-      bindAll(stmt, params)
-      return await stmt.runAndReadAll()
-    } catch (err) {
-      if (signal?.aborted && !(err instanceof BulwarkError)) throw cancelled(err)
-      throw err
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
-    }
-  }
+  /** Runs `fn` on a connection suitable for `access`. */
+  protected abstract withConn<T>(access: Access, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>
+  abstract transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>
+  abstract close(): Promise<void>
 
   async queryWithColumns<T = Row>(
     sql: string,
     params: readonly SqlValue[] = [],
     opts?: QueryOptions,
   ): Promise<QueryOutput<T>> {
-    return this.#serial(async () => {
-      const reader = await this.#run(sql, params, opts)
+    if (opts?.signal?.aborted) throw cancelled()
+    if (isDdl(sql)) this.ranDdl()
+    return this.withConn(isReadOnlySql(sql) ? 'read' : 'write', async (conn) => {
+      const reader = await run(conn, sql, params, opts)
       const names = reader.columnNames()
       const types = reader.columnTypes()
       const columns: ColumnInfo[] = names.map((name, i) => ({ name, type: String(types[i]) }))
@@ -155,41 +177,43 @@ export class DuckDb implements Db {
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return this.#serial(async () => {
-      if (params.length === 0) return Number((await this.connection.run(sql)).rowsChanged)
-      const stmt = await this.connection.prepare(sql)
+    return this.withConn('write', async (conn) => {
+      if (params.length === 0) return Number((await this.#runDdlAware(conn, sql)).rowsChanged)
+      const stmt = await preparedOn(conn, sql)
       bindAll(stmt, params)
       return Number((await stmt.run()).rowsChanged)
     })
   }
 
   async executeScript(sql: string): Promise<void> {
-    await this.#serial(() => this.connection.run(sql))
+    await this.withConn('write', (conn) => this.#runDdlAware(conn, sql))
   }
 
-  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
-    if (this.inTransaction) return fn(this)
-    return this.#serial(async () => {
-      const tx = new DuckDb(this.instance, this.connection, true, this.shared)
-      await this.connection.run('BEGIN TRANSACTION')
-      try {
-        const out = await fn(tx)
-        await this.connection.run('COMMIT')
-        return out
-      } catch (err) {
-        await this.connection.run('ROLLBACK').catch(() => undefined)
-        throw err
+  /** Runs a statement without parameters; DDL empties every connection's prepared-statement cache. */
+  async #runDdlAware(conn: DuckDBConnection, sql: string) {
+    const ddl = isDdl(sql)
+    try {
+      return await conn.run(sql)
+    } finally {
+      if (ddl) {
+        catalogChanged()
+        this.ranDdl()
       }
-    })
+    }
   }
+
+  /** Called after DDL ran (a transaction empties the caches again when it ends). */
+  protected ranDdl(): void {}
 
   async #tableColumns(table: string, wanted: readonly string[]): Promise<DuckColumn[]> {
     let cols = this.shared.columns.get(table)
     if (!cols || wanted.some((w) => !cols!.some((c) => c.name === w))) {
-      const rows = await this.connection.runAndReadAll(
-        `SELECT column_name, data_type FROM information_schema.columns
-          WHERE table_name = '${table.replace(/'/g, "''")}' AND table_schema = current_schema()
-          ORDER BY ordinal_position`,
+      const rows = await this.withConn('read', (conn) =>
+        conn.runAndReadAll(
+          `SELECT column_name, data_type FROM information_schema.columns
+            WHERE table_name = '${table.replace(/'/g, "''")}' AND table_schema = current_schema()
+            ORDER BY ordinal_position`,
+        ),
       )
       cols = (rows.getRows() as [string, string][]).map(([name, type]) => ({ name, type }))
       if (cols.length === 0) throw new BulwarkError(400, 'UnknownTable', `bulk load: no table ${table}`)
@@ -202,26 +226,28 @@ export class DuckDb implements Db {
   }
 
   /** Inserts the files' rows in one transaction (or the caller's), checking the row count. */
-  async #insertFiles(files: DuckColumnFiles): Promise<number> {
+  #insertFiles(files: DuckColumnFiles): Promise<number> {
     const expected = files.rows
-    if (expected === 0) return 0
+    if (expected === 0) return Promise.resolve(0)
     const own = !this.inTransaction
-    if (own) await this.connection.run('BEGIN TRANSACTION')
-    try {
-      const res = await this.connection.run(files.insertSql())
-      const n = Number(res.rowsChanged)
-      if (n !== expected)
-        throw new BulwarkError(
-          500,
-          'BulkLoadMismatch',
-          `bulk load ${files.table}: read ${n} rows, wrote ${expected}`,
-        )
-      if (own) await this.connection.run('COMMIT')
-      return n
-    } catch (err) {
-      if (own) await this.connection.run('ROLLBACK').catch(() => undefined)
-      throw err
-    }
+    return this.withConn('bulk', async (conn) => {
+      if (own) await conn.run('BEGIN TRANSACTION')
+      try {
+        const res = await conn.run(files.insertSql())
+        const n = Number(res.rowsChanged)
+        if (n !== expected)
+          throw new BulwarkError(
+            500,
+            'BulkLoadMismatch',
+            `bulk load ${files.table}: read ${n} rows, wrote ${expected}`,
+          )
+        if (own) await conn.run('COMMIT')
+        return n
+      } catch (err) {
+        if (own) await conn.run('ROLLBACK').catch(() => undefined)
+        throw err
+      }
+    })
   }
 
   /** Slow, general path (the Appender, value by value) for batches the CSV path cannot carry. */
@@ -230,29 +256,23 @@ export class DuckDb implements Db {
     const all = this.shared.columns.get(batch.table)!
     const index = new Map(batch.columns.map((c, i) => [c, i]))
     const n = batch.data[0]?.length ?? 0
-    const appender = await this.connection.createAppender(batch.table)
-    try {
-      for (let r = 0; r < n; r++) {
-        for (const col of all) {
-          const i = index.get(col.name)
-          const v = i === undefined ? null : batch.data[i]![r]
-          const kind = kindOf(col.type)
-          if (v === null || v === undefined) appender.appendNull()
-          else if (kind === 'ts') appender.appendTimestamp(new DuckDBTimestampValue(BigInt(epochMicros(v))))
-          else if (kind === 'bool') appender.appendBoolean(v === true || v === 1 || v === 'true')
-          else if (kind === 'num' && typeof v === 'bigint') appender.appendBigInt(v)
-          else if (kind === 'num' && typeof v === 'number')
-            if (Number.isSafeInteger(v)) appender.appendBigInt(BigInt(v))
-            else appender.appendDouble(v)
-          else appender.appendVarchar(textOf(v))
+    return this.withConn('bulk', async (conn) => {
+      const appender = await conn.createAppender(batch.table)
+      try {
+        for (let r = 0; r < n; r++) {
+          for (const col of all) {
+            const i = index.get(col.name)
+            const v = i === undefined ? null : batch.data[i]![r]
+            appendValue(appender, kindOf(col.type), v)
+          }
+          appender.endRow()
         }
-        appender.endRow()
+        appender.flushSync()
+      } finally {
+        appender.closeSync()
       }
-      appender.flushSync()
-    } finally {
-      appender.closeSync()
-    }
-    return n
+      return n
+    })
   }
 
   /**
@@ -260,16 +280,14 @@ export class DuckDb implements Db {
    * atomic (one transaction, or part of the caller's).
    */
   async bulkLoad(batch: BulkBatch): Promise<number> {
-    return this.#serial(async () => {
-      const cols = await this.#tableColumns(batch.table, batch.columns)
-      const files = new DuckColumnFiles(this.shared.tmpRoot, batch.table, cols)
-      try {
-        if (!files.append(batch)) return await this.#appendRows(batch)
-        return await this.#insertFiles(files)
-      } finally {
-        files.dispose()
-      }
-    })
+    const cols = await this.#tableColumns(batch.table, batch.columns)
+    const files = new DuckColumnFiles(this.shared.tmpRoot, batch.table, cols)
+    try {
+      if (!files.append(batch)) return await this.#appendRows(batch)
+      return await this.#insertFiles(files)
+    } finally {
+      files.dispose()
+    }
   }
 
   bulkWriter(table: string, columns: readonly string[], opts: BulkWriterOptions = {}): BulkWriter {
@@ -277,24 +295,19 @@ export class DuckDb implements Db {
     let files: DuckColumnFiles | null = null
     let total = 0
     let done = false
-    const flush = () =>
-      this.#serial(async () => {
-        if (!files || files.rows === 0) return
-        total += await this.#insertFiles(files)
-        files.reset()
-      })
+    const flush = async () => {
+      if (!files || files.rows === 0) return
+      total += await this.#insertFiles(files)
+      files.reset()
+    }
     return {
       write: async (batch) => {
         if (done) throw new Error('bulk writer is closed')
-        files ??= new DuckColumnFiles(
-          this.shared.tmpRoot,
-          table,
-          await this.#serial(() => this.#tableColumns(table, columns)),
-        )
+        files ??= new DuckColumnFiles(this.shared.tmpRoot, table, await this.#tableColumns(table, columns))
         const b = batch.table === table ? batch : { ...batch, table }
         if (!files.append(b)) {
           await flush()
-          total += await this.#serial(() => this.#appendRows(b))
+          total += await this.#appendRows(b)
         }
         if (files.rows >= flushRows) await flush()
       },
@@ -315,10 +328,132 @@ export class DuckDb implements Db {
       },
     }
   }
+}
+
+function appendValue(appender: DuckDBAppender, kind: ReturnType<typeof kindOf>, v: unknown): void {
+  if (v === null || v === undefined) appender.appendNull()
+  else if (kind === 'ts') appender.appendTimestamp(new DuckDBTimestampValue(BigInt(epochMicros(v))))
+  else if (kind === 'bool') appender.appendBoolean(v === true || v === 1 || v === 'true')
+  else if (kind === 'num' && typeof v === 'bigint') appender.appendBigInt(v)
+  else if (kind === 'num' && typeof v === 'number')
+    if (Number.isSafeInteger(v)) appender.appendBigInt(BigInt(v))
+    else appender.appendDouble(v)
+  else appender.appendVarchar(textOf(v))
+}
+
+/** Runs one statement on `conn`; `opts.signal` interrupts this connection only. */
+async function run(conn: DuckDBConnection, sql: string, params: readonly SqlValue[], opts?: QueryOptions) {
+  const signal = opts?.signal
+  const onAbort = () => conn.interrupt()
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    if (signal?.aborted) throw cancelled()
+    if (params.length === 0) {
+      const ddl = isDdl(sql)
+      try {
+        return await conn.runAndReadAll(sql)
+      } finally {
+        if (ddl) catalogChanged()
+      }
+    }
+    const stmt = await preparedOn(conn, sql)
+    bindAll(stmt, params)
+    if (signal?.aborted) throw cancelled()
+    return await stmt.runAndReadAll()
+  } catch (err) {
+    if (signal?.aborted && !(err instanceof BulwarkError)) throw cancelled(err)
+    throw err
+  } finally {
+    // Removed before the connection goes back to the pool, so a late abort cannot hit another query.
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+/**
+ * The DuckDB adapter: a pool of connections on one instance. Reads run concurrently; writes
+ * (execute, executeScript, non-read `query`, transactions) are serialised by the pool's write lock;
+ * bulk appends take a connection without the lock (appends never conflict). An auto-commit statement
+ * that still hits a write-write conflict is retried (it was rolled back whole); a transaction that
+ * does is rolled back and fails with 409 WriteConflict.
+ */
+export class DuckDb extends DuckSession {
+  constructor(
+    instance: DuckDBInstance,
+    readonly pool: DuckConnectionPool,
+    shared: DuckShared,
+  ) {
+    super(instance, shared, false)
+  }
+
+  protected async withConn<T>(access: Access, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await (access === 'write' ? this.pool.write(fn) : this.pool.use(fn))
+      } catch (err) {
+        if (!isConflict(err) || attempt >= CONFLICT_RETRIES) throw err
+        await sleep(attempt * 2 + Math.floor(Math.random() * 3))
+      }
+    }
+  }
+
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    return this.pool.write(async (conn) => {
+      await conn.run('BEGIN TRANSACTION')
+      const tx = new DuckTx(this.instance, conn, this.shared)
+      try {
+        const out = await fn(tx)
+        await conn.run('COMMIT')
+        return out
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined)
+        if (isConflict(err))
+          throw new BulwarkError(409, 'WriteConflict', 'A concurrent write changed the same rows; retry', {
+            cause: err,
+          })
+        throw err
+      } finally {
+        // Statements prepared against the transaction's (possibly rolled back) catalog are dropped.
+        if (tx.ddl) catalogChanged()
+      }
+    })
+  }
 
   async close(): Promise<void> {
-    await this.#queue.catch(() => undefined)
-    this.connection.closeSync()
+    await this.pool.drain()
+    this.pool.closeAll()
     this.instance.closeSync()
   }
+}
+
+/** A transaction: every statement on its one connection, one at a time. */
+class DuckTx extends DuckSession {
+  #queue: Promise<unknown> = Promise.resolve()
+  ddl = false
+
+  constructor(
+    instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+    shared: DuckShared,
+  ) {
+    super(instance, shared, true)
+  }
+
+  protected withConn<T>(_access: Access, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const next = this.#queue.then(
+      () => fn(this.conn),
+      () => fn(this.conn),
+    )
+    this.#queue = next.catch(() => undefined)
+    return next
+  }
+
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    return fn(this)
+  }
+
+  protected override ranDdl(): void {
+    this.ddl = true
+  }
+
+  async close(): Promise<void> {}
 }

@@ -93,6 +93,13 @@ function columnar(cs: readonly Case[]): unknown[][] {
   return T_COLS.map((col) => cs.map((c) => (col === 'j' && c.j !== null ? c.j : c[col])))
 }
 
+/** A statement that runs until cancelled. */
+function slowSql(db: Db): string {
+  return db.dialect === 'postgres'
+    ? 'SELECT pg_sleep(60)'
+    : 'SELECT count(*) FROM range(100000000000) a(x) WHERE hash(x) % 7 = 3'
+}
+
 async function withDb(open: () => Promise<Db>, fn: (db: Db) => Promise<void>): Promise<void> {
   const db = await open()
   try {
@@ -255,6 +262,130 @@ for (const backend of backends) {
           const pre = new AbortController()
           pre.abort()
           await assert.rejects(db.query('SELECT 1', [], { signal: pre.signal }), /cancelled/)
+        },
+      ))
+
+    it('runs reads side by side: a fast query finishes while a slow one runs; cancelling one query leaves the others running', () =>
+      withDb(
+        () => backend.open(),
+        async (db) => {
+          const a = new AbortController()
+          const b = new AbortController()
+          // Safety net: if the fast queries were queued behind the slow ones, cancel those after 30 s
+          // so the assertions below fail instead of hanging.
+          const safety = setTimeout(() => (a.abort(), b.abort()), 30_000)
+          try {
+            const settled = { a: false, b: false }
+            const slowA = db.query(slowSql(db), [], { signal: a.signal }).finally(() => (settled.a = true))
+            const slowB = db.query(slowSql(db), [], { signal: b.signal }).finally(() => (settled.b = true))
+            const fast = await Promise.all(
+              Array.from({ length: 20 }, (_, i) => db.query<{ v: number }>('SELECT $1 + 1 AS v', [i])),
+            )
+            assert.deepEqual(
+              fast.map((r) => Number(r[0]!.v)),
+              Array.from({ length: 20 }, (_, i) => i + 1),
+            )
+            assert.deepEqual(settled, { a: false, b: false }, 'the fast queries waited for the slow ones')
+            a.abort()
+            await assert.rejects(slowA, (err: Error & { code?: string }) => err.code === 'QueryCancelled')
+            assert.equal(settled.b, false, 'cancelling one query stopped another')
+            assert.deepEqual(await db.query('SELECT 2 AS two'), [{ two: 2 }])
+            b.abort()
+            await assert.rejects(slowB, (err: Error & { code?: string }) => err.code === 'QueryCancelled')
+          } finally {
+            clearTimeout(safety)
+          }
+        },
+      ))
+
+    it('reads outside a write transaction see the last committed state and do not wait for it', () =>
+      withDb(
+        () => backend.open(),
+        async (db) => {
+          await db.executeScript(ddl('m', db))
+          await db.execute('INSERT INTO m (k, s) VALUES (1, $1)', ['before'])
+          await db.transaction(async (tx) => {
+            await tx.execute('UPDATE m SET s = $1 WHERE k = 1', ['inside'])
+            await tx.execute('INSERT INTO m (k, s) VALUES (2, $1)', ['new'])
+            assert.deepEqual(await tx.query('SELECT k, s FROM m ORDER BY k'), [
+              { k: 1, s: 'inside' },
+              { k: 2, s: 'new' },
+            ])
+            assert.deepEqual(await db.query('SELECT k, s FROM m ORDER BY k'), [{ k: 1, s: 'before' }])
+          })
+          assert.deepEqual(await db.query('SELECT k, s FROM m ORDER BY k'), [
+            { k: 1, s: 'inside' },
+            { k: 2, s: 'new' },
+          ])
+        },
+      ))
+
+    it('concurrent writers of the same row all succeed, none is lost', () =>
+      withDb(
+        () => backend.open(),
+        async (db) => {
+          await db.executeScript('CREATE TABLE ctr (k INTEGER PRIMARY KEY, n INTEGER NOT NULL)')
+          const N = 30
+          const upserts = await Promise.all(
+            Array.from({ length: N }, () =>
+              db.query<{ n: number }>(
+                `INSERT INTO ctr (k, n) VALUES (1, 1) ON CONFLICT (k) DO UPDATE SET n = ctr.n + 1 RETURNING n`,
+              ),
+            ),
+          )
+          assert.deepEqual(
+            upserts.map((r) => Number(r[0]!.n)).sort((x, y) => x - y),
+            Array.from({ length: N }, (_, i) => i + 1),
+          )
+          await Promise.all([
+            ...Array.from({ length: N }, (_, i) =>
+              db.transaction(async (tx) => {
+                await tx.execute('UPDATE ctr SET n = n + 1 WHERE k = 1')
+                await tx.execute('INSERT INTO ctr (k, n) VALUES ($1, 0)', [100 + i])
+              }),
+            ),
+            ...Array.from({ length: N }, () => db.execute('UPDATE ctr SET n = n + 1 WHERE k = 1')),
+          ])
+          assert.deepEqual(
+            (await db.query<{ n: number; c: number }>('SELECT max(n) AS n, count(*) AS c FROM ctr')).map(
+              (r) => [Number(r.n), Number(r.c)],
+            ),
+            [[3 * N, N + 1]],
+          )
+        },
+      ))
+
+    it('bulk writers of several tables run alongside transactions and reads', () =>
+      withDb(
+        () => backend.open(),
+        async (db) => {
+          await db.executeScript(`${ddl('p1', db)}; ${ddl('p2', db)}; ${ddl('p3', db)}; ${ddl('q', db)}`)
+          const tables = ['p1', 'p2', 'p3']
+          const writers = tables.map((t) => db.bulkWriter(t, ['k', 's'], { flushRows: 50 }))
+          const load = async (t: number) => {
+            for (let b = 0; b < 10; b++)
+              await writers[t]!.write({
+                table: tables[t]!,
+                columns: ['k', 's'],
+                data: [
+                  Array.from({ length: 20 }, (_, i) => b * 20 + i),
+                  Array.from({ length: 20 }, () => `t${t}`),
+                ],
+              })
+            return writers[t]!.close()
+          }
+          const [loaded] = await Promise.all([
+            Promise.all(tables.map((_, t) => load(t))),
+            ...Array.from({ length: 10 }, (_, i) =>
+              db.transaction((tx) => tx.execute('INSERT INTO q (k) VALUES ($1)', [i])),
+            ),
+            ...Array.from({ length: 10 }, () => db.query('SELECT count(*) AS n FROM q')),
+          ])
+          assert.deepEqual(loaded, [200, 200, 200])
+          const counts = await db.query<{ n: number }>(
+            `SELECT (SELECT count(DISTINCT k) FROM p1) + (SELECT count(DISTINCT k) FROM p2) + (SELECT count(DISTINCT k) FROM p3) + (SELECT count(*) FROM q) AS n`,
+          )
+          assert.equal(Number(counts[0]!.n), 610)
         },
       ))
 

@@ -201,8 +201,10 @@ function lowerSummarize(s: Summarize, lx: Lowerer): Stage {
     const order: SqlNode[] = []
     if (!isTakeAny)
       order.push(sql`${valueSql[0]!} ${raw(p.fn === 'arg_max' ? 'DESC NULLS LAST' : 'ASC NULLS LAST')}`)
+    // Ties between rows are broken by the remaining values only in stable mode (KQL picks any row).
     values.forEach((v, i) => {
       if (!isTakeAny && i === 0) return
+      if (!lx.opts.stable && !isTakeAny) return
       order.push(
         v.type === 'dynamic'
           ? sql`CAST(${valueSql[i]!} AS ${raw(lx.d.types.string)})`
@@ -214,9 +216,13 @@ function lowerSummarize(s: Summarize, lx: Lowerer): Stage {
       ...valueSql.map((v, i) => sql`${v} AS ${ident(`a${base + i}`)}`),
     ]
     const rn = sql`row_number() OVER (${keys.length ? sql`PARTITION BY ${list(keys)} ` : raw('')}ORDER BY ${list(order)})`
-    const stage = lx.d.qualify
-      ? sql`SELECT ${list(items)} FROM ${input.from} QUALIFY ${rn} = 1`
-      : sql`SELECT * FROM (SELECT ${list(items)}, ${rn} AS "__rn" FROM ${input.from}) AS w WHERE "__rn" = 1`
+    // Without `by`: ORDER BY … LIMIT 1 (DuckDB 1.5 can pick a wrong row for an unpartitioned
+    // `QUALIFY row_number() OVER (ORDER BY one key) = 1` over a lateral json_each source).
+    const stage = !keys.length
+      ? sql`SELECT ${list(items)} FROM ${input.from} ORDER BY ${list(order)} LIMIT 1`
+      : lx.d.qualify
+        ? sql`SELECT ${list(items)} FROM ${input.from} QUALIFY ${rn} = 1`
+        : sql`SELECT * FROM (SELECT ${list(items)}, ${rn} AS "__rn" FROM ${input.from}) AS w WHERE "__rn" = 1`
     parts.push({ stage, outputs: values.map((_, i) => ({ idx: base + i, sql: `a${base + i}` })) })
   }
   const aliases = parts.map((_, i) => `p${i}`)

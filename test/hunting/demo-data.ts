@@ -1,5 +1,5 @@
+import { sharedPath } from '../helpers/shared.js'
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { generateDemo, isProgress } from '../../src/demo/generate.js'
 import { huntingTables } from '../../src/schema/hunting-tables.js'
 import { demoTenantId } from '../../src/schema/demo-tenant.js'
@@ -67,15 +67,7 @@ export interface CorpusQuery {
 
 /** The dev corpus, read from ../shared beside the repository (CI has a copy there). */
 export function readCorpus(): CorpusQuery[] {
-  const path = resolve(import.meta.dirname, '../../../shared/data/hunting-queries-dev.jsonl')
-  const alt = resolve(import.meta.dirname, '../../../../shared/data/hunting-queries-dev.jsonl')
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch {
-    text = readFileSync(alt, 'utf8')
-  }
-  return text
+  return readFileSync(sharedPath('data', 'hunting-queries-dev.jsonl'), 'utf8')
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as CorpusQuery)

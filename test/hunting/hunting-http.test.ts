@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { HuntingQuota } from '../../src/api/hunting/hunting-quota.js'
 import type { DemoCredentials } from '../../src/identity/seed-demo.js'
 import { startServer, type RunningServer } from '../../src/server/app.js'
 import { loadConfig } from '../../src/server/config.js'
 import { productModules } from '../../src/server/modules.js'
+import { sharedPath } from '../helpers/shared.js'
 import { freshSchemaName, pgUrl } from '../helpers/stores.js'
 
 /**
@@ -17,7 +18,7 @@ import { freshSchemaName, pgUrl } from '../helpers/stores.js'
  * store-backed CPU quota).
  */
 const MDE = 'https://api.securitycenter.microsoft.com'
-const fixtures = resolve(import.meta.dirname, '../../../shared/fixtures/microsoft-defender-docs')
+const fixtures = sharedPath('fixtures', 'microsoft-defender-docs')
 const fixture = (name: string) =>
   JSON.parse(readFileSync(join(fixtures, name), 'utf8')) as Record<string, unknown>
 

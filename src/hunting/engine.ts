@@ -9,8 +9,10 @@ import type { IrQuery, IrTabular } from './ir/ir.js'
 import './operators/index.js'
 import { dialectFor } from './sql/dialect.js'
 import { Lowerer, type ExternalTable, type HuntingScope } from './sql/lowerer.js'
+import { LruCache } from './plan-cache.js'
 import { printSql } from './sql/print.js'
-import type { ParamValue } from './sql/sql-tree.js'
+import type { ParamValue, RuntimeSlot } from './sql/sql-tree.js'
+import { isoFromUs } from './sql/values.js'
 
 export type { HuntingScope, ExternalTable }
 
@@ -48,6 +50,26 @@ export interface LowerInput {
 
 export const MAX_QUERY_LENGTH = 100_000
 const MAX_NESTING = 200
+/** Query texts longer than this are compiled every time (keeps the cache's memory bounded). */
+const MAX_CACHED_QUERY_LENGTH = 20_000
+
+export interface EngineOptions {
+  /** Compiled queries kept (plans by query text; lowered SQL per plan and shape); 0 disables caching. */
+  cacheEntries?: number
+}
+
+/** Lowered SQL whose run-time parameters (clock, caller scope) are filled in per run. */
+interface LoweredTemplate {
+  sql: string
+  params: ParamValue[]
+  slots: (RuntimeSlot | undefined)[]
+  schema: ResultColumn[]
+  render: IrQuery['render']
+  deterministic: boolean
+}
+
+type LowerResult = { ok: true; query: CompiledQuery } | { ok: false; diagnostics: Diagnostic[] }
+type TemplateResult = { ok: true; template: LoweredTemplate } | { ok: false; diagnostics: Diagnostic[] }
 
 /**
  * The KQL engine: Kusto.Language front end (loaded once per process) → IR → SQL for one dialect.
@@ -55,9 +77,17 @@ const MAX_NESTING = 200
  */
 export class HuntingEngine {
   readonly env: BindingEnvironments
+  /** Plans (or their diagnostics) by query text and schema mode. */
+  readonly planCache: LruCache<PlanResult>
+  /** Lowered SQL templates per plan, keyed by dialect and scoping shape. */
+  readonly #lowered = new WeakMap<HuntingPlan, Map<string, TemplateResult>>()
 
-  private constructor(readonly catalogue: HuntingCatalogue) {
+  private constructor(
+    readonly catalogue: HuntingCatalogue,
+    opts: EngineOptions = {},
+  ) {
     this.env = buildEnvironments(catalogue)
+    this.planCache = new LruCache(opts.cacheEntries ?? 512)
   }
 
   static #shared: HuntingEngine | undefined
@@ -68,6 +98,11 @@ export class HuntingEngine {
     return HuntingEngine.#shared
   }
 
+  /** A separate engine (own caches) over the same front end, e.g. one without caching for tests. */
+  static create(opts: EngineOptions = {}): HuntingEngine {
+    return new HuntingEngine(huntingCatalogue, opts)
+  }
+
   /** Runs one analysis so Kusto.Language initialises its built-in function tables. */
   warmUp(): void {
     analyze(
@@ -76,7 +111,20 @@ export class HuntingEngine {
     )
   }
 
+  /** Parses, binds and translates to IR; cached by query text (plans do not depend on time or caller). */
   plan(query: string, opts: { lenient?: boolean } = {}): PlanResult {
+    const cacheable = typeof query === 'string' && query.length <= MAX_CACHED_QUERY_LENGTH
+    const key = `${opts.lenient === false ? 's' : 'l'}:${query}`
+    const hit = cacheable ? this.planCache.get(key) : undefined
+    if (hit) return hit
+    const result = this.#planUncached(query, opts)
+    // Resource failures (stack depth) depend on the moment, not on the text: never cached.
+    if (cacheable && (result.ok || !result.diagnostics.some((d) => d.code === 'kql-too-complex')))
+      this.planCache.set(key, result)
+    return result
+  }
+
+  #planUncached(query: string, opts: { lenient?: boolean }): PlanResult {
     const pre = precheck(query)
     if (pre) return { ok: false, diagnostics: [pre] }
     const a = analyze(query, this.env, opts.lenient ?? true)
@@ -102,10 +150,35 @@ export class HuntingEngine {
     }
   }
 
-  lower(
-    plan: HuntingPlan,
-    input: LowerInput,
-  ): { ok: true; query: CompiledQuery } | { ok: false; diagnostics: Diagnostic[] } {
+  /**
+   * SQL for one dialect and caller. The SQL text and the query's own parameters are cached per plan and
+   * shape (dialect, device scoping or not, data window or not, stable mode, row limit); the clock and the
+   * caller's tenant, devices and window are parameters filled in for every run. Queries with
+   * `externaldata` are lowered every time (their rows are parameters of the SQL).
+   */
+  lower(plan: HuntingPlan, input: LowerInput): LowerResult {
+    if (plan.externalSources.length > 0 || this.planCache.maxEntries <= 0) {
+      const t = this.#lowerTemplate(plan, input)
+      return t.ok ? { ok: true, query: instantiate(t.template, input) } : t
+    }
+    const key = [
+      input.dialect,
+      input.scope.deviceIds === null ? 'all' : 'devices',
+      input.scope.minTimestampUs == null ? 'nowindow' : 'window',
+      input.stable ? 'stable' : 'any',
+      input.rowLimit,
+    ].join('|')
+    let perPlan = this.#lowered.get(plan)
+    if (!perPlan) this.#lowered.set(plan, (perPlan = new Map<string, TemplateResult>()))
+    let t = perPlan.get(key)
+    if (!t) {
+      t = this.#lowerTemplate(plan, input)
+      if (t.ok || !t.diagnostics.some((d) => d.code === 'kql-too-complex')) perPlan.set(key, t)
+    }
+    return t.ok ? { ok: true, query: instantiate(t.template, input) } : t
+  }
+
+  #lowerTemplate(plan: HuntingPlan, input: LowerInput): TemplateResult {
     const dialect = dialectFor(input.dialect)
     const lx = new Lowerer({
       dialect,
@@ -121,9 +194,10 @@ export class HuntingEngine {
       const schema = columns.map((c) => ({ name: c.name, type: c.type }))
       return {
         ok: true,
-        query: {
+        template: {
           sql: printed.text,
           params: printed.params,
+          slots: printed.slots,
           schema,
           render: plan.ir.render,
           deterministic: lx.deterministic,
@@ -145,6 +219,28 @@ export class HuntingEngine {
     const l = this.lower(p.plan, input)
     return l.ok ? { ...l, plan: p.plan } : l
   }
+}
+
+/** Fills the run-time parameters (clock, caller scope) of a lowered template. */
+function instantiate(t: LoweredTemplate, input: LowerInput): CompiledQuery {
+  const nowUs = input.nowMs * 1000
+  const params = t.params.map((v, i) => {
+    const slot = t.slots[i]
+    if (!slot) return v
+    switch (slot.k) {
+      case 'now-iso':
+        return isoFromUs(nowUs + slot.offsetUs)
+      case 'now-us':
+        return nowUs
+      case 'tenant':
+        return input.scope.tenantId
+      case 'min-timestamp':
+        return isoFromUs(input.scope.minTimestampUs ?? 0)
+      case 'device-ids':
+        return JSON.stringify(input.scope.deviceIds ?? [])
+    }
+  })
+  return { sql: t.sql, params, schema: t.schema, render: t.render, deterministic: t.deterministic }
 }
 
 /** An unexpected failure inside the compiler still answers with a diagnostic, never an exception. */

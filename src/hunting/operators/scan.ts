@@ -2,7 +2,7 @@ import { lenientColumns, storageTable } from '../front-end/globals.js'
 import { huntingCatalogue } from '../catalogue/hunting-tables.js'
 import type { IrTabular, KType } from '../ir/ir.js'
 import { registerLowering, type Lowerer, type Stage } from '../sql/lowerer.js'
-import { ident, list, param, raw, sql, type SqlNode } from '../sql/sql-tree.js'
+import { ident, list, param, raw, runtimeParam, sql, type SqlNode } from '../sql/sql-tree.js'
 import { unsupported } from '../diagnostics.js'
 import { isoFromUs } from '../sql/values.js'
 
@@ -26,7 +26,7 @@ export function lowerScan(node: Scan, lx: Lowerer): Stage {
     if (src?.kind === 'json-column') e = d.parseJson(ident(src.column))
     else if (src?.kind === 'column')
       e = stored.get(src.column) === c.type ? ident(src.column) : castTo(lx, ident(src.column), c.type)
-    else if (src?.kind === 'tenant') e = param(lx.opts.scope.tenantId, 'string')
+    else if (src?.kind === 'tenant') e = tenantParam(lx)
     else if (src?.kind === 'constant') e = param(src.value, 'string')
     else if (src?.kind === 'null' || !stored.has(c.name)) e = sql`CAST(NULL AS ${raw(d.types[c.type])})`
     else if (stored.get(c.name) !== c.type) e = castTo(lx, ident(c.name), c.type)
@@ -46,19 +46,23 @@ function castTo(lx: Lowerer, e: SqlNode, to: KType): SqlNode {
 /** The row filter for one table reference: tenant, then the caller's device scope. */
 export function scopeFilter(lx: Lowerer, table: string, columns: ReadonlySet<string>): SqlNode {
   const scope = lx.opts.scope
-  let tenant = sql`${ident('TenantId')} = ${param(scope.tenantId, 'string')}`
-  if (scope.minTimestampUs != null && columns.has('Timestamp'))
-    tenant = sql`${tenant} AND ${ident('Timestamp')} >= ${param(isoFromUs(scope.minTimestampUs), 'datetime')}`
+  let tenant = sql`${ident('TenantId')} = ${tenantParam(lx)}`
+  if (scope.minTimestampUs != null && columns.has('Timestamp')) {
+    const min = runtimeParam(isoFromUs(scope.minTimestampUs), 'datetime', { k: 'min-timestamp' })
+    tenant = sql`${tenant} AND ${ident('Timestamp')} >= ${min}`
+  }
   if (scope.deviceIds === null) return tenant
   const ids = deviceIdSet(lx, scope.deviceIds)
   if (columns.has('DeviceId')) return sql`${tenant} AND ${ident('DeviceId')} IN (${ids})`
   if (table === 'AlertInfo')
-    return sql`${tenant} AND ${ident('AlertId')} IN (SELECT ${ident('AlertId')} FROM ${ident('AlertEvidence')} WHERE ${ident('TenantId')} = ${param(scope.tenantId, 'string')} AND ${ident('DeviceId')} IN (${deviceIdSet(lx, scope.deviceIds)}))`
+    return sql`${tenant} AND ${ident('AlertId')} IN (SELECT ${ident('AlertId')} FROM ${ident('AlertEvidence')} WHERE ${ident('TenantId')} = ${tenantParam(lx)} AND ${ident('DeviceId')} IN (${deviceIdSet(lx, scope.deviceIds)}))`
   return tenant
 }
 
+const tenantParam = (lx: Lowerer): SqlNode => runtimeParam(lx.opts.scope.tenantId, 'string', { k: 'tenant' })
+
 function deviceIdSet(lx: Lowerer, ids: readonly string[]): SqlNode {
-  const p = param(JSON.stringify(ids), 'dynamic')
+  const p = runtimeParam(JSON.stringify(ids), 'dynamic', { k: 'device-ids' })
   return lx.d.name === 'duckdb'
     ? sql`SELECT unnest(from_json(${p}, '["VARCHAR"]'))`
     : sql`SELECT jsonb_array_elements_text(${p})`

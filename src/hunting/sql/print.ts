@@ -1,9 +1,11 @@
 import type { SqlDialect } from './dialect.js'
-import type { ParamValue, SqlNode } from './sql-tree.js'
+import type { ParamValue, RuntimeSlot, SqlNode } from './sql-tree.js'
 
 export interface PrintedSql {
   text: string
   params: ParamValue[]
+  /** Per parameter: where its value comes from at run time, or undefined for values of the query text. */
+  slots: (RuntimeSlot | undefined)[]
 }
 
 const quoteIdent = (s: string) => '"' + s.replace(/"/g, '""') + '"'
@@ -12,6 +14,7 @@ const quoteIdent = (s: string) => '"' + s.replace(/"/g, '""') + '"'
 export function printSql(node: SqlNode, dialect: SqlDialect): PrintedSql {
   const out: string[] = []
   const params: ParamValue[] = []
+  const slots: (RuntimeSlot | undefined)[] = []
   const stack: SqlNode[] = [node]
   while (stack.length) {
     const n = stack.pop()!
@@ -24,6 +27,7 @@ export function printSql(node: SqlNode, dialect: SqlDialect): PrintedSql {
         break
       case 'param':
         params.push(n.value)
+        slots.push(n.slot)
         out.push(dialect.placeholder(params.length, n.type))
         break
       case 'seq':
@@ -31,5 +35,5 @@ export function printSql(node: SqlNode, dialect: SqlDialect): PrintedSql {
         break
     }
   }
-  return { text: out.join(''), params }
+  return { text: out.join(''), params, slots }
 }

@@ -2,7 +2,7 @@ import type { IrExpr, KType } from '../ir/ir.js'
 import { convert, datetimeText, toText } from './convert.js'
 import { pgRegex } from './dialect.js'
 import type { ScalarCx } from './lower-context.js'
-import { param, raw, seq, sql, type SqlNode } from './sql-tree.js'
+import { param, raw, runtimeParam, seq, sql, type SqlNode } from './sql-tree.js'
 import {
   containsOp,
   endsWithOp,
@@ -28,6 +28,9 @@ export type ScalarImpl = (args: IrExpr[], cx: ScalarCx, self: Call) => SqlNode
 const numericTypes = new Set<KType>(['long', 'int', 'real', 'decimal'])
 
 /** Type both operands of a comparison agree on (dynamic gives way to the other side). */
+/** The query start time in epoch µs as a run-time parameter. */
+const nowUs = (cx: ScalarCx): SqlNode => runtimeParam(cx.nowUs, 'long', { k: 'now-us' })
+
 function commonType(a: IrExpr, b: IrExpr): KType {
   if (a.type === b.type) return a.type
   if (a.type === 'dynamic') return b.type
@@ -449,13 +452,13 @@ export const scalarFunctions: Readonly<Record<string, ScalarImpl>> = {
   // datetime
   now: ([o], cx) => {
     const off = o ? literalNumber(o) : 0
-    if (off === undefined) return cx.d.fromEpochUs(sql`${param(cx.nowUs, 'long')} + ${cx.expr(o!)}`)
-    return param(isoFromUs(cx.nowUs + off), 'datetime')
+    if (off === undefined) return cx.d.fromEpochUs(sql`${nowUs(cx)} + ${cx.expr(o!)}`)
+    return runtimeParam(isoFromUs(cx.nowUs + off), 'datetime', { k: 'now-iso', offsetUs: off })
   },
   ago: ([o], cx) => {
     const off = literalNumber(o!)
-    if (off === undefined) return cx.d.fromEpochUs(sql`${param(cx.nowUs, 'long')} - ${cx.expr(o!)}`)
-    return param(isoFromUs(cx.nowUs - off), 'datetime')
+    if (off === undefined) return cx.d.fromEpochUs(sql`${nowUs(cx)} - ${cx.expr(o!)}`)
+    return runtimeParam(isoFromUs(cx.nowUs - off), 'datetime', { k: 'now-iso', offsetUs: -off })
   },
   bin: ([x, r], cx, self) => binAny(x!, r!, cx, self),
   bin_at: ([x, r, at], cx, self) => {

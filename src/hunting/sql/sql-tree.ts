@@ -8,16 +8,35 @@ import type { KType } from '../ir/ir.js'
 export type SqlNode =
   | { t: 'raw'; s: string }
   | { t: 'ident'; name: string; qualifier?: string }
-  | { t: 'param'; value: ParamValue; type: KType }
+  | { t: 'param'; value: ParamValue; type: KType; slot?: RuntimeSlot }
   | { t: 'seq'; parts: SqlNode[] }
 
 /** What a parameter carries: datetimes as ISO text, dynamic as JSON text, timespans as microseconds. */
 export type ParamValue = string | number | bigint | boolean | null
 
+/**
+ * A parameter whose value comes from the request, not from the query text: the clock (`now`, `ago`) or
+ * the caller's scope. Lowered SQL is cached per query text and shape, so these values are filled in
+ * again for every run (`fillRuntimeParams`) and never baked into cached text or parameter lists.
+ */
+export type RuntimeSlot =
+  | { k: 'now-iso'; offsetUs: number }
+  | { k: 'now-us' }
+  | { k: 'tenant' }
+  | { k: 'min-timestamp' }
+  | { k: 'device-ids' }
+
 export const raw = (s: string): SqlNode => ({ t: 'raw', s })
 export const ident = (name: string, qualifier?: string): SqlNode =>
   qualifier === undefined ? { t: 'ident', name } : { t: 'ident', name, qualifier }
 export const param = (value: ParamValue, type: KType): SqlNode => ({ t: 'param', value, type })
+/** A parameter filled from the request at run time (see `RuntimeSlot`); `value` is this run's value. */
+export const runtimeParam = (value: ParamValue, type: KType, slot: RuntimeSlot): SqlNode => ({
+  t: 'param',
+  value,
+  type,
+  slot,
+})
 export const seq = (...parts: SqlNode[]): SqlNode => ({ t: 'seq', parts })
 
 /** Joins nodes with a raw separator. */

@@ -196,8 +196,13 @@ async function verifyAssertion(
       const auds = Array.isArray(payload.aud) ? payload.aud : [payload.aud ?? '']
       if (!auds.some((a) => acceptableAudience(svc, ctx, client, a)))
         throw new EntraError(700023, [auds.join(', ')])
-      const start = payload.nbf ?? payload.iat ?? payload.exp!
-      if (payload.exp! - start > MAX_ASSERTION_LIFETIME_S + 60)
+      // The cap also holds from now (within the skew), so leaving out nbf/iat cannot dodge it.
+      const nowS = Math.floor(now / 1000)
+      const start = payload.nbf ?? payload.iat ?? nowS
+      if (
+        payload.exp! - start > MAX_ASSERTION_LIFETIME_S + 60 ||
+        payload.exp! - nowS > MAX_ASSERTION_LIFETIME_S + SKEW_S
+      )
         throw new EntraError(700024, ['The assertion lifetime exceeds 10 minutes.'])
       return
     } catch (err) {

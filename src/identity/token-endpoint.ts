@@ -85,6 +85,8 @@ function audit(
 async function clientCredentials(svc: IdentityService, ctx: TokenRequestContext, where: ResolvedTenant) {
   if (!where.tenant) throw new EntraError(9001023)
   const a = await authenticateClient(svc, ctx, where.tenant.id)
+  // A public client proves nothing about itself (acr 0): it must never receive an app-only token.
+  if (a.acr === '0') throw new EntraError(7000218)
   const target = parseTarget(svc, ctx.endpoint, ctx.params, where.tenant.defaultDomain)
   if (ctx.endpoint === 'v2' && !target.isDefault)
     throw new EntraError(70011, [

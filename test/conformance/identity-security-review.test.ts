@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict'
+import { createHash, createPrivateKey, randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { SignJWT, type JWTPayload } from 'jose'
+import type { FastifyInstance } from 'fastify'
+import { app, MDE, startIdentityServer, user, type IdentityTestServer } from './identity-helpers.js'
+
+/**
+ * Findings of the security review (docs/identity.md "Security review"): each test attacks one weakness
+ * over HTTP against a real server (real crypto, real store) and failed before its fix.
+ */
+
+type Json = Record<string, unknown>
+
+async function post(
+  a: FastifyInstance,
+  url: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
+  const r = await a.inject({
+    method: 'POST',
+    url,
+    payload: new URLSearchParams(form).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  })
+  return { status: r.statusCode, body: r.json<Json>(), headers: r.headers }
+}
+
+const aadsts = (body: Json): number => (body.error_codes as number[] | undefined)?.[0] ?? 0
+
+describe('identity security review findings', () => {
+  let s: IdentityTestServer
+  let a: FastifyInstance
+  let tokenUrlV2: string
+  before(async () => {
+    s = await startIdentityServer({ http: true })
+    a = s.server.app
+    tokenUrlV2 = `/${s.creds.tenantId}/oauth2/v2.0/token`
+  })
+  after(async () => s?.close())
+
+  it('a public client cannot use client_credentials (no credential, no app token)', async () => {
+    const pub = app(s.creds, 'public')
+    for (const url of [tokenUrlV2, `/${s.creds.tenantId}/oauth2/token`]) {
+      const r = await post(a, url, {
+        grant_type: 'client_credentials',
+        client_id: pub.clientId,
+        scope: `${MDE}/.default`,
+        resource: MDE,
+      })
+      assert.equal(r.body.access_token, undefined, JSON.stringify(r.body))
+      assert.equal(r.status, 401)
+      assert.equal(r.body.error, 'invalid_client')
+      assert.equal(aadsts(r.body), 7000218)
+    }
+  })
+
+  it('a client assertion without nbf/iat cannot carry a far-future exp (lifetime cap bypass)', async () => {
+    const cert = app(s.creds, 'cert')
+    const key = createPrivateKey(readFileSync(cert.privateKeyFile!, 'utf8'))
+    const der = Buffer.from(
+      readFileSync(cert.certificateFile!, 'utf8').replace(/-----[^-]+-----|\s/g, ''),
+      'base64',
+    )
+    const now = Math.floor(Date.now() / 1000)
+    const sign = (claims: JWTPayload) =>
+      new SignJWT({
+        aud: `${s.url}${tokenUrlV2}`,
+        iss: cert.clientId,
+        sub: cert.clientId,
+        jti: randomBytes(8).toString('hex'),
+        ...claims,
+      })
+        .setProtectedHeader({
+          alg: 'RS256',
+          typ: 'JWT',
+          'x5t#S256': createHash('sha256').update(der).digest('base64url'),
+        })
+        .sign(key)
+    const req = async (claims: JWTPayload) =>
+      post(a, tokenUrlV2, {
+        grant_type: 'client_credentials',
+        client_id: cert.clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await sign(claims),
+        scope: `${MDE}/.default`,
+      })
+    assert.equal((await req({ exp: now + 300 })).status, 200, 'short-lived assertion without iat: accepted')
+    const far = await req({ exp: now + 10 * 365 * 86_400 })
+    assert.equal(far.status, 401, JSON.stringify(far.body))
+    assert.equal(aadsts(far.body), 700024)
+    assert.equal(aadsts((await req({ iat: now, exp: now + 86_400 })).body), 700024)
+  })
+
+  it('an admin-API token is refused by the MDE API, and an MDE token by the admin API', async () => {
+    const admin = JSON.parse(readFileSync(join(s.dataDir, 'admin-credentials.json'), 'utf8')) as {
+      tenantId: string
+      clientId: string
+      clientSecret: string
+    }
+    const adminTok = await post(a, `/${admin.tenantId}/oauth2/v2.0/token`, {
+      grant_type: 'client_credentials',
+      client_id: admin.clientId,
+      client_secret: admin.clientSecret,
+      scope: 'api://bulwark-admin/.default',
+    })
+    assert.equal(adminTok.status, 200)
+    const onAdmin = await a.inject({
+      method: 'GET',
+      url: '/admin/v1/tenants',
+      headers: { authorization: `Bearer ${String(adminTok.body.access_token)}` },
+    })
+    assert.equal(onAdmin.statusCode, 200, 'control: the admin token works on the admin API')
+    const onMde = await a.inject({
+      method: 'GET',
+      url: '/api/_identity-probe',
+      headers: { authorization: `Bearer ${String(adminTok.body.access_token)}` },
+    })
+    assert.equal(onMde.statusCode, 401)
+    const full = app(s.creds, 'full')
+    const mdeTok = await post(a, tokenUrlV2, {
+      grant_type: 'client_credentials',
+      client_id: full.clientId,
+      client_secret: full.clientSecret!,
+      scope: `${MDE}/.default`,
+    })
+    const r = await a.inject({
+      method: 'GET',
+      url: '/admin/v1/tenants',
+      headers: { authorization: `Bearer ${String(mdeTok.body.access_token)}` },
+    })
+    assert.equal(r.statusCode, 401)
+  })
+
+  it('failures are audited without secrets, passwords, codes or refresh tokens', async () => {
+    const full = app(s.creds, 'full')
+    const u = user(s.creds, 'analyst')
+    const wrongSecret = 'bw~' + randomBytes(32).toString('base64url')
+    const wrongPassword = 'pw-' + randomBytes(12).toString('hex')
+    const fakeRt = randomBytes(32).toString('base64url')
+    const fakeCode = randomBytes(32).toString('base64url')
+    await post(a, tokenUrlV2, {
+      grant_type: 'client_credentials',
+      client_id: full.clientId,
+      client_secret: wrongSecret,
+      scope: `${MDE}/.default`,
+    })
+    await post(a, tokenUrlV2, {
+      grant_type: 'refresh_token',
+      client_id: full.clientId,
+      client_secret: full.clientSecret!,
+      refresh_token: fakeRt,
+      scope: `${MDE}/.default`,
+    })
+    await post(a, tokenUrlV2, {
+      grant_type: 'authorization_code',
+      client_id: full.clientId,
+      client_secret: full.clientSecret!,
+      code: fakeCode,
+      redirect_uri: 'http://localhost/cb',
+    })
+    await post(a, tokenUrlV2, {
+      grant_type: 'password',
+      client_id: full.clientId,
+      client_secret: full.clientSecret!,
+      username: u.upn,
+      password: wrongPassword,
+      scope: `${MDE}/.default`,
+    })
+    await a.identity.audit.flush()
+    const rows = await a.identity.db.query('SELECT * FROM idp_audit_events')
+    const all = JSON.stringify(rows)
+    assert.ok(rows.length > 0)
+    for (const secret of [wrongSecret, wrongPassword, fakeRt, fakeCode, full.clientSecret!, u.password])
+      assert.ok(!all.includes(secret), 'a secret value reached the audit log')
+  })
+})

@@ -222,8 +222,15 @@ export class TokenState {
     )
   }
 
-  /** Revokes every refresh token of a user (sign-out everywhere, disable, password reset). */
+  /**
+   * Revokes every refresh token and browser session of a user (sign-out everywhere, disable, password
+   * reset): a surviving session cookie would otherwise mint fresh codes silently (prompt=none).
+   */
   async revokeUserTokens(userId: string): Promise<number> {
+    await this.db.execute(
+      'UPDATE idp_sessions SET "revokedAt"=$2 WHERE "userId"=$1 AND "revokedAt" IS NULL',
+      [userId, this.clock.nowMs()],
+    )
     const fams = await this.db.query(
       'SELECT DISTINCT "familyId" FROM idp_refresh_tokens WHERE "userId"=$1 AND "revokedAt" IS NULL',
       [userId],

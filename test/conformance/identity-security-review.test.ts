@@ -31,6 +31,20 @@ async function post(
 
 const aadsts = (body: Json): number => (body.error_codes as number[] | undefined)?.[0] ?? 0
 
+function cookieJar(prev: string, h: Record<string, unknown>): string {
+  const raw = h['set-cookie']
+  const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : []
+  const m = new Map<string, string>()
+  for (const part of [...prev.split('; '), ...list.map((c) => c.split(';')[0]!)].filter(Boolean)) {
+    const i = part.indexOf('=')
+    m.set(part.slice(0, i), part.slice(i + 1))
+  }
+  return [...m].map(([k, v]) => `${k}=${v}`).join('; ')
+}
+
+const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+const actionOf = (html: string) => /action="([^"]+)"/.exec(html)?.[1] ?? ''
+
 describe('identity security review findings', () => {
   let s: IdentityTestServer
   let a: FastifyInstance
@@ -176,5 +190,78 @@ describe('identity security review findings', () => {
     assert.ok(rows.length > 0)
     for (const secret of [wrongSecret, wrongPassword, fakeRt, fakeCode, full.clientSecret!, u.password])
       assert.ok(!all.includes(secret), 'a secret value reached the audit log')
+  })
+  it("revoking a user's sessions (or resetting the password) also ends their browser sessions", async () => {
+    const admin = JSON.parse(readFileSync(join(s.dataDir, 'admin-credentials.json'), 'utf8')) as {
+      tenantId: string
+      clientId: string
+      clientSecret: string
+    }
+    const adminTok = await post(a, `/${admin.tenantId}/oauth2/v2.0/token`, {
+      grant_type: 'client_credentials',
+      client_id: admin.clientId,
+      client_secret: admin.clientSecret,
+      scope: 'api://bulwark-admin/.default',
+    })
+    const bearer = { authorization: `Bearer ${String(adminTok.body.access_token)}` }
+    const victim = user(s.creds, 'admin')
+    const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url')
+    const authorizeUrl =
+      `/${s.creds.tenantDomain}/oauth2/v2.0/authorize?` +
+      new URLSearchParams({
+        client_id: app(s.creds, 'public').clientId,
+        response_type: 'code',
+        redirect_uri: 'http://localhost:8400',
+        scope: `${MDE}/Alert.Read openid offline_access`,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        prompt: 'none',
+      }).toString()
+    const signIn = async () => {
+      const page = await a.inject({ method: 'GET', url: authorizeUrl.replace('&prompt=none', '') })
+      let jar = cookieJar('', page.headers)
+      const r = await a.inject({
+        method: 'POST',
+        url: actionOf(page.body),
+        payload: new URLSearchParams({
+          csrf: csrfOf(page.body),
+          username: victim.upn,
+          password: victim.password,
+        }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar },
+      })
+      assert.equal(r.statusCode, 303, r.body)
+      jar = cookieJar(jar, r.headers)
+      return jar
+    }
+    /** Silent authorize with the session cookie: the code a stolen session cookie would mint. */
+    const silentCode = async (jar: string) => {
+      const r = await a.inject({ method: 'GET', url: authorizeUrl, headers: { cookie: jar } })
+      assert.equal(r.statusCode, 302, r.body)
+      return new URL(String(r.headers.location)).searchParams
+    }
+    for (const revoke of [
+      () =>
+        a.inject({
+          method: 'POST',
+          url: `/admin/v1/tenants/${s.creds.tenantId}/users/${victim.upn}/revokeSessions`,
+          headers: bearer,
+        }),
+      () =>
+        a.inject({
+          method: 'PATCH',
+          url: `/admin/v1/tenants/${s.creds.tenantId}/users/${victim.upn}`,
+          headers: bearer,
+          payload: { password: victim.password },
+        }),
+    ]) {
+      const jar = await signIn()
+      assert.ok((await silentCode(jar)).get('code'), 'control: the live session mints codes silently')
+      const r = await revoke()
+      assert.ok(r.statusCode < 300, r.body)
+      const after = await silentCode(jar)
+      assert.equal(after.get('code'), null, 'a revoked session must not mint codes')
+      assert.equal(after.get('error'), 'login_required')
+    }
   })
 })

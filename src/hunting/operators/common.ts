@@ -27,10 +27,22 @@ export function selectStage(
 }
 
 /** Lowers named expressions over `input` into select items with freshly allocated identifiers. */
-export function namedItems(lx: Lowerer, input: Stage, named: readonly IrNamed[], types: readonly IrColumn[]) {
+export function namedItems(
+  lx: Lowerer,
+  input: Stage,
+  named: readonly IrNamed[],
+  types: readonly IrColumn[],
+  opts: { copyColumns?: boolean } = {},
+) {
   const cols = lx.allocate(named.map((n, i) => ({ name: n.name, type: types[i]?.type ?? n.expr.type })))
   const cx = lx.scalarCx(lx.scopeOf(input))
-  return named.map((n, i) => ({ expr: lx.expr(n.expr, cx), col: cols[i]! }))
+  return named.map((n, i) => ({
+    expr:
+      opts.copyColumns && n.expr.type === cols[i]!.type
+        ? lx.copyOrExpr(n.expr, input, cx)
+        : lx.expr(n.expr, cx),
+    col: cols[i]!,
+  }))
 }
 
 /** Pass-through items for all columns of a stage, renaming nothing. */

@@ -3,7 +3,7 @@ import { listElements } from '../bind/scalar.js'
 import { invalid, unsupported } from '../diagnostics.js'
 import type { KNode } from '../front-end/kusto-types.js'
 import type { IrExpr, IrTabular, JoinKind } from '../ir/ir.js'
-import { registerLowering, type Lowerer, type Stage } from '../sql/lowerer.js'
+import { readColumn, registerLowering, type Lowerer, type Stage } from '../sql/lowerer.js'
 import { ident, list, raw, sql, type SqlNode } from '../sql/sql-tree.js'
 
 type Join = IrTabular & { op: 'join' }
@@ -131,7 +131,7 @@ operatorBinders.set('LookupOperator', (node, input, cx) => bindJoin(node, input,
 function dedupe(lx: Lowerer, st: Stage, keys: SqlNode[]): Stage {
   const order = st.cols
     .filter((c) => c.type !== 'dynamic')
-    .map((c) => sql`${ident(c.sql)}${raw(c.type === 'string' ? lx.d.ordinalCollation : '')} ASC NULLS FIRST`)
+    .map((c) => sql`${readColumn(c)}${raw(c.type === 'string' ? lx.d.ordinalCollation : '')} ASC NULLS FIRST`)
   const cols = st.cols.map((c) => ident(c.sql))
   const rn = sql`row_number() OVER (PARTITION BY ${list(keys)}${order.length ? sql` ORDER BY ${list(order)}` : raw('')})`
   const body = lx.d.qualify

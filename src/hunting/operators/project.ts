@@ -125,5 +125,7 @@ operatorBinders.set('ProjectRenameOperator', (node, input, cx) => {
 registerLowering('project', (n, lx) => {
   const p = n as Project
   const input = lx.tabular(p.input)
-  return selectStage(lx, input, namedItems(lx, input, p.items, p.columns), { keepOrder: true })
+  // Plain column items are copied as they are (a projection never compares values).
+  const items = namedItems(lx, input, p.items, p.columns, { copyColumns: true })
+  return selectStage(lx, input, items, { keepOrder: true })
 })

@@ -31,7 +31,7 @@ export function lowerScan(node: Scan, lx: Lowerer): Stage {
     else if (src?.kind === 'null' || !stored.has(c.name)) e = sql`CAST(NULL AS ${raw(d.types[c.type])})`
     else if (stored.get(c.name) !== c.type) e = castTo(lx, ident(c.name), c.type)
     else e = ident(c.name)
-    if (c.type === 'string' || c.type === 'guid') e = sql`coalesce(${e}, '')`
+    // NULL strings stay NULL here; every read coalesces them (Lowerer.scopeOf / readColumn).
     return sql`${e} AS ${ident(c.sql)}`
   })
   const where = scopeFilter(lx, table, new Set(stored.keys()))

@@ -198,6 +198,10 @@ function lowerSummarize(s: Summarize, lx: Lowerer): Stage {
     const isTakeAny = p.fn === 'take_any_row'
     const values = isTakeAny ? p.extra! : [p.args[0]!, ...p.extra!]
     const valueSql = values.map((v) => lx.expr(v, cx))
+    // The picked row's columns are copied as stored (NULL strings read as '' later): no per-row copies.
+    const pickedSql = values.map((v, i) =>
+      i === 0 && !isTakeAny ? valueSql[0]! : lx.copyOrExpr(v, input, cx),
+    )
     const order: SqlNode[] = []
     if (!isTakeAny)
       order.push(sql`${valueSql[0]!} ${raw(p.fn === 'arg_max' ? 'DESC NULLS LAST' : 'ASC NULLS LAST')}`)
@@ -213,7 +217,7 @@ function lowerSummarize(s: Summarize, lx: Lowerer): Stage {
     })
     const items = [
       ...keys.map((k, i) => sql`${k} AS ${ident(`k${i}`)}`),
-      ...valueSql.map((v, i) => sql`${v} AS ${ident(`a${base + i}`)}`),
+      ...pickedSql.map((v, i) => sql`${v} AS ${ident(`a${base + i}`)}`),
     ]
     const rn = sql`row_number() OVER (${keys.length ? sql`PARTITION BY ${list(keys)} ` : raw('')}ORDER BY ${list(order)})`
     // Without `by`: ORDER BY … LIMIT 1 (DuckDB 1.5 can pick a wrong row for an unpartitioned

@@ -76,16 +76,55 @@ export function wireValue(v: unknown, type: KustoTypeName): unknown {
   }
 }
 
+type Converter = (v: unknown) => unknown
+
+const stringValue: Converter = (v) =>
+  typeof v === 'string' ? v : v === null || v === undefined ? '' : JSON.stringify(v)
+
+/** Engines print datetimes with 6 fractional digits (`…:SS.ffffffZ`); Kusto shows 7. */
+const datetimeValue: Converter = (v) => {
+  if (typeof v === 'string' && v.length > 8 && v.charCodeAt(v.length - 8) === 46 && v.endsWith('Z'))
+    return `${v.slice(0, -1)}0Z`
+  return wireValue(v, 'datetime')
+}
+
+const numberValue: Converter = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : wireValue(v, 'long'))
+
+/** A converter per column type, with fast paths for the common value shapes. */
+function converterFor(type: KustoTypeName): Converter {
+  switch (type) {
+    case 'string':
+    case 'guid':
+      return stringValue
+    case 'datetime':
+      return datetimeValue
+    case 'long':
+    case 'int':
+    case 'real':
+    case 'decimal':
+      return numberValue
+    case 'bool':
+    case 'dynamic':
+    case 'timespan':
+      return (v) => wireValue(v, type)
+  }
+}
+
 /** Turns result rows keyed c0..cn into objects keyed by the KQL column names, in schema order. */
 export function formatRows(
   rows: readonly Record<string, unknown>[],
   schema: readonly ResultColumn[],
 ): Record<string, unknown>[] {
-  return rows.map((r) => {
+  const n = schema.length
+  const keys = schema.map((_, i) => `c${i}`)
+  const names = schema.map((c) => c.name)
+  const convert = schema.map((c) => converterFor(c.type))
+  const out = new Array<Record<string, unknown>>(rows.length)
+  for (let r = 0; r < rows.length; r++) {
+    const src = rows[r]!
     const o: Record<string, unknown> = {}
-    schema.forEach((c, i) => {
-      o[c.name] = wireValue(r[`c${i}`], c.type)
-    })
-    return o
-  })
+    for (let i = 0; i < n; i++) o[names[i]!] = convert[i]!(src[keys[i]!])
+    out[r] = o
+  }
+  return out
 }

@@ -107,15 +107,32 @@ export class Lowerer {
     return fn(node, this)
   }
 
-  /** Scope resolving column names against one stage (optionally qualified by a table alias). */
+  /**
+   * Scope resolving column names against one stage (optionally qualified by a table alias). KQL strings
+   * are never null, but stored and pass-through SQL string columns may hold NULL (reading `''` for every
+   * column up front would copy every string of a wide table), so every read of a string or guid column
+   * in an expression goes through `readColumn` (NULL → '').
+   */
   scopeOf(stage: Stage, qualifier?: string): ColumnScope {
     const map = new Map(stage.cols.map((c) => [c.name, c]))
     return {
       column: (name) => {
         const c = map.get(name)
-        return c ? ident(c.sql, qualifier) : undefined
+        return c ? readColumn(c, qualifier) : undefined
       },
     }
+  }
+
+  /**
+   * A plain column reference copied unchanged (NULL strings stay NULL until read), else the lowered
+   * expression. For pass-through outputs only; never for keys, conditions or DISTINCT.
+   */
+  copyOrExpr(e: IrExpr, stage: Stage, cx: ScalarCx, qualifier?: string): SqlNode {
+    if (e.k === 'col' && e.side === undefined) {
+      const c = stage.cols.find((x) => x.name === e.name)
+      if (c && c.type === e.type) return ident(c.sql, qualifier)
+    }
+    return this.expr(e, cx)
   }
 
   /** Scope for a join condition: `side` picks the left or right alias. */
@@ -171,8 +188,8 @@ export class Lowerer {
     const c = st.cols[0]
     if (!c) return sql`SELECT NULL`
     return st.ordered
-      ? sql`SELECT ${ident(c.sql)} FROM ${st.from} ORDER BY ${ident(ORD)}`
-      : sql`SELECT ${ident(c.sql)} FROM ${st.from}`
+      ? sql`SELECT ${readColumn(c)} FROM ${st.from} ORDER BY ${ident(ORD)}`
+      : sql`SELECT ${readColumn(c)} FROM ${st.from}`
   }
 
   /** Text values of a one-column table (elements of JSON arrays when the column is dynamic), as `SELECT v`. */
@@ -181,7 +198,7 @@ export class Lowerer {
     const c = st.cols[0]
     if (!c) return sql`SELECT NULL AS v`
     if (c.type !== 'dynamic')
-      return sql`SELECT ${convert(ident(c.sql), c.type, 'string', this.d)} AS v FROM ${st.from}`
+      return sql`SELECT ${convert(readColumn(c), c.type, 'string', this.d)} AS v FROM ${st.from}`
     return sql`SELECT ${this.d.jsonToText(raw('je.v'))} AS v FROM ${st.from} AS sv CROSS JOIN LATERAL ${this.d.jsonElements(sql`sv.${ident(c.sql)}`)} AS je`
   }
 
@@ -198,7 +215,7 @@ export class Lowerer {
    */
   tieBreakers(stage: Stage, qualifier?: string): SqlNode[] {
     const key = (c: StageColumn) => {
-      const x = ident(c.sql, qualifier)
+      const x = readColumn(c, qualifier)
       if (c.type === 'dynamic')
         return sql`CAST(${x} AS ${raw(this.d.types.string)})${raw(this.d.ordinalCollation)} ASC NULLS FIRST`
       const coll = c.type === 'string' || c.type === 'guid' ? this.d.ordinalCollation : ''
@@ -251,6 +268,12 @@ export class Lowerer {
     if (t === 'string' || t === 'guid') return sql`coalesce(${x}, '')`
     return x
   }
+}
+
+/** A column read in an expression: string and guid columns read NULL as '' (KQL has no null strings). */
+export function readColumn(c: StageColumn, qualifier?: string): SqlNode {
+  const x = ident(c.sql, qualifier)
+  return c.type === 'string' || c.type === 'guid' ? sql`coalesce(${x}, '')` : x
 }
 
 export function spanOf(n: { span: Span }): Span {

@@ -15,6 +15,7 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'temporarily_unavailable'
   | 'authorization_pending'
+  | 'slow_down'
   | 'expired_token'
   | 'authorization_declined'
   | 'bad_verification_code'

@@ -49,6 +49,8 @@ export class IdentityService {
   readonly #tenants: TtlCache<string, Tenant>
   /** Client+IP keys known (from the store) to be throttled, so the success path needs no round trip. */
   readonly throttled: TtlCache<string, number>
+  /** Device-code polls per code in the current interval window (slow_down; per node). */
+  readonly devicePolls: TtlCache<string, { start: number; count: number }>
 
   constructor(
     readonly db: Db,
@@ -65,6 +67,7 @@ export class IdentityService {
     this.#clients = new TtlCache(10_000, now)
     this.#tenants = new TtlCache(10_000, now)
     this.throttled = new TtlCache(100_000, now)
+    this.devicePolls = new TtlCache(100_000, now)
   }
 
   get cacheMs(): number {

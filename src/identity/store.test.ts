@@ -222,6 +222,20 @@ for (const backend of backends) {
       assert.equal(await st.lockedUntil('k'), 0)
     })
 
+    it('sweep drops stale failure counters (unknown user names cannot grow the table forever)', async () => {
+      const st = new TokenState(db, clock)
+      const opts = { windowMs: 60_000, limit: 3, lockMs: 30_000 }
+      await st.recordFailure('pwd:stale@x', opts)
+      for (let i = 0; i < 3; i++) await st.recordFailure('pwd:locked@x', { ...opts, lockMs: 3 * 86_400_000 })
+      clock.advance(2 * 86_400_000)
+      await st.recordFailure('pwd:fresh@x', opts)
+      await st.sweep()
+      const keys = (await db.query('SELECT "key" FROM idp_failure_counters WHERE "key" LIKE $1', ['pwd:%@x']))
+        .map((r) => String(r.key))
+        .sort()
+      assert.deepEqual(keys, ['pwd:fresh@x', 'pwd:locked@x'])
+    })
+
     it('signing keys: current + next published; rotation keeps the previous; two rings agree', async () => {
       const ring = new KeyRing(db, clock, silentLogger, 1)
       await ring.ensure()

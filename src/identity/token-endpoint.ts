@@ -6,7 +6,7 @@ import { EntraError } from './entra-error.js'
 import type { IdentityService } from './identity-service.js'
 import { issueAppToken, issueUserTokens, type TokenResponse } from './issue-tokens.js'
 import { parseV1Resource, parseV2Scope, type ScopeRequest } from './resources.js'
-import { DUMMY_PASSWORD_HASH, verifyPassword } from './secrets.js'
+import { DUMMY_PASSWORD_HASH, tokenDigest, verifyPassword } from './secrets.js'
 
 export const TENANT_ALIASES = new Set(['common', 'organizations', 'consumers'])
 
@@ -323,6 +323,23 @@ async function refreshTokenGrant(svc: IdentityService, ctx: TokenRequestContext,
   return body
 }
 
+/** Polls tolerated within one interval before slow_down (RFC 8628 §3.5): one quick retry is fine. */
+const POLLS_PER_INTERVAL = 3
+
+/** Counts the polls of one device code per interval window; true once a client polls faster than allowed. */
+function pollingTooFast(svc: IdentityService, deviceCode: string): boolean {
+  const now = svc.clock.nowMs()
+  const windowMs = svc.options.deviceCodeIntervalSeconds * 1000
+  const key = tokenDigest(deviceCode)
+  const e = svc.devicePolls.get(key)
+  if (!e || now - e.start >= windowMs) {
+    svc.devicePolls.set(key, { start: now, count: 1 }, now + windowMs)
+    return false
+  }
+  e.count++
+  return e.count > POLLS_PER_INTERVAL
+}
+
 async function deviceCodeGrant(svc: IdentityService, ctx: TokenRequestContext, where: ResolvedTenant) {
   const deviceCode = ctx.params.device_code ?? ctx.params.code
   if (!deviceCode) throw new EntraError(900144, ['device_code'])
@@ -333,7 +350,10 @@ async function deviceCodeGrant(svc: IdentityService, ctx: TokenRequestContext, w
       error: 'invalid_grant',
     })
   if (rec.expiresAt <= svc.clock.nowMs()) throw new EntraError(70019)
-  if (rec.status === 'pending') throw new EntraError(70016)
+  if (rec.status === 'pending') {
+    if (pollingTooFast(svc, deviceCode)) throw new EntraError(70016, [], { error: 'slow_down' })
+    throw new EntraError(70016)
+  }
   if (rec.status === 'declined') throw new EntraError(90120)
   if (rec.status === 'redeemed' || !(await svc.state.redeemDeviceCode(deviceCode)))
     throw new EntraError(90120, [], { error: 'invalid_grant' })

@@ -437,5 +437,10 @@ export class TokenState {
     await this.db.execute('DELETE FROM idp_interactions WHERE "expiresAt" < $1', [now])
     await this.db.execute('DELETE FROM idp_sessions WHERE "expiresAt" < $1', [now])
     await this.db.execute('DELETE FROM idp_refresh_tokens WHERE "expiresAt" < $1', [now])
+    // Counters outlive every window (≤ 15 min) and lock; a day keeps them visible for investigation.
+    await this.db.execute(
+      'DELETE FROM idp_failure_counters WHERE "windowStart" < $1 AND "lockedUntil" < $2',
+      [now - 86_400_000, now],
+    )
   }
 }

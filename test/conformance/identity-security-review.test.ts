@@ -264,4 +264,27 @@ describe('identity security review findings', () => {
       assert.equal(after.get('error'), 'login_required')
     }
   })
+  it('device code: polling faster than the interval is answered with slow_down', async () => {
+    const pub = app(s.creds, 'public')
+    const dc = await post(a, `/${s.creds.tenantId}/oauth2/v2.0/devicecode`, {
+      client_id: pub.clientId,
+      scope: `${MDE}/Alert.Read`,
+    })
+    assert.equal(dc.status, 200)
+    const poll = () =>
+      post(a, tokenUrlV2, {
+        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+        client_id: pub.clientId,
+        device_code: dc.body.device_code as string,
+      })
+    // A client retrying once straight away is tolerated; a client hammering the endpoint is told to back off.
+    assert.equal((await poll()).body.error, 'authorization_pending')
+    assert.equal((await poll()).body.error, 'authorization_pending')
+    const errors: unknown[] = []
+    for (let i = 0; i < 8; i++) errors.push((await poll()).body.error)
+    assert.ok(errors.includes('slow_down'), JSON.stringify(errors))
+    const slow = await poll()
+    assert.equal(slow.status, 400)
+    assert.equal(slow.body.error, 'slow_down')
+  })
 })

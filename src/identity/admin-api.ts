@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { RBAC_PERMISSIONS } from '../schema/permissions.js'
 import { createAuthorizer } from './authorizer.js'
+import { safeRedirectUri } from './browser-routes.js'
 import { addCertificate, addSecret } from './credentials-admin.js'
 import type { Tenant, User } from './directory/types.js'
 import { EntraError } from './entra-error.js'
@@ -34,11 +35,15 @@ const NEED: Record<Access, string[]> = {
   tenants: ['Tenant.ReadWrite.All'],
 }
 
+const redirectUri = z
+  .string()
+  .refine(safeRedirectUri, 'must be an absolute URL without a fragment and not a script-capable scheme')
+
 const appBody = z.object({
   displayName: z.string().min(1).max(200),
   publicClient: z.boolean().optional(),
   allowPasswordGrant: z.boolean().optional(),
-  redirectUris: z.array(z.url()).max(50).optional(),
+  redirectUris: z.array(redirectUri).max(50).optional(),
   applicationPermissions: z.array(z.string()).optional(),
   delegatedPermissions: z.array(z.string()).optional(),
 })
@@ -46,7 +51,7 @@ const appPatch = z.object({
   displayName: z.string().min(1).max(200).optional(),
   enabled: z.boolean().optional(),
   allowPasswordGrant: z.boolean().optional(),
-  redirectUris: z.array(z.url()).max(50).optional(),
+  redirectUris: z.array(redirectUri).max(50).optional(),
 })
 const userBody = z.object({
   userPrincipalName: z.string().regex(/^[^@\s]+@[^@\s]+$/),

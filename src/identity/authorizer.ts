@@ -33,10 +33,13 @@ interface CacheEntry {
   refreshAt: number
 }
 
+/** Printable ASCII only, no quotes or backslashes: descriptions may quote token header values. */
+const headerSafe = (s: string) => s.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, "'")
+
 const invalid = (description: string) =>
   new AuthenticationError(
     description,
-    `Bearer error="invalid_token", error_description="${description.replace(/"/g, "'")}"`,
+    `Bearer error="invalid_token", error_description="${headerSafe(description)}"`,
   )
 
 /**

@@ -64,15 +64,28 @@ function secureHeaders(reply: FastifyReply, scriptNonce?: string): FastifyReply 
     .type('text/html; charset=utf-8')
 }
 
-/** Exact match; loopback `http://localhost|127.0.0.1|[::1]` URIs match regardless of port (RFC 8252 §7.3). */
-export function redirectUriAllowed(registered: readonly string[], uri: string): boolean {
-  if (registered.includes(uri)) return true
+const SCRIPT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:'])
+
+/**
+ * A redirect URI may be registered and used only if it is an absolute URL without a fragment
+ * (RFC 6749 §3.1.2) whose scheme cannot run script in our origin (a form_post to `javascript:` would).
+ * https, loopback http and native-app custom schemes (`msal…://auth`) pass.
+ */
+export function safeRedirectUri(uri: string): boolean {
   let u: URL
   try {
     u = new URL(uri)
   } catch {
     return false
   }
+  return !SCRIPT_SCHEMES.has(u.protocol) && !u.hash && !uri.includes('#')
+}
+
+/** Exact match; loopback `http://localhost|127.0.0.1|[::1]` URIs match regardless of port (RFC 8252 §7.3). */
+export function redirectUriAllowed(registered: readonly string[], uri: string): boolean {
+  if (!safeRedirectUri(uri)) return false
+  if (registered.includes(uri)) return true
+  const u = new URL(uri)
   const loopback = ['localhost', '127.0.0.1', '[::1]']
   if (u.protocol !== 'http:' || !loopback.includes(u.hostname) || u.hash) return false
   return registered.some((r) => {

@@ -287,4 +287,73 @@ describe('identity security review findings', () => {
     assert.equal(slow.status, 400)
     assert.equal(slow.body.error, 'slow_down')
   })
+  it('script-capable redirect URIs (javascript:, data:, vbscript:) are refused at registration and at /authorize', async () => {
+    const admin = JSON.parse(readFileSync(join(s.dataDir, 'admin-credentials.json'), 'utf8')) as {
+      tenantId: string
+      clientId: string
+      clientSecret: string
+    }
+    const adminTok = await post(a, `/${admin.tenantId}/oauth2/v2.0/token`, {
+      grant_type: 'client_credentials',
+      client_id: admin.clientId,
+      client_secret: admin.clientSecret,
+      scope: 'api://bulwark-admin/.default',
+    })
+    const evil = [
+      'javascript:alert(document.domain)//',
+      'data:text/html,<script>alert(1)</script>',
+      'vbscript:x',
+    ]
+    for (const uri of evil) {
+      const r = await a.inject({
+        method: 'POST',
+        url: `/admin/v1/tenants/${s.creds.tenantId}/applications`,
+        headers: { authorization: `Bearer ${String(adminTok.body.access_token)}` },
+        payload: { displayName: 'evil', publicClient: true, redirectUris: [uri] },
+      })
+      assert.equal(r.statusCode, 400, `${uri}: ${r.body}`)
+    }
+    // A row written before this check (or by another path) is still never used as a redirect target.
+    const stored = await a.identity.directory.createApplication({
+      tenantId: s.creds.tenantId,
+      displayName: 'legacy evil',
+      publicClient: true,
+      allowPasswordGrant: false,
+      redirectUris: evil,
+      requiredPermissions: {},
+    })
+    for (const uri of evil) {
+      const r = await a.inject({
+        method: 'GET',
+        url:
+          `/${s.creds.tenantId}/oauth2/v2.0/authorize?` +
+          new URLSearchParams({
+            client_id: stored.appId,
+            response_type: 'token',
+            response_mode: 'form_post',
+            redirect_uri: uri,
+            scope: `${MDE}/.default`,
+          }).toString(),
+      })
+      assert.equal(r.statusCode, 400, r.body)
+      assert.match(r.body, /AADSTS50011/)
+      assert.equal(r.headers.location, undefined)
+      assert.doesNotMatch(r.body, /<form[^>]+action="(javascript|data|vbscript):/i)
+    }
+  })
+  it('a token header with control characters gets the normal MDE-shaped 401 (nothing echoed raw into headers)', async () => {
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
+    for (const alg of ['RS256\r\nX-Injected: yes', 'none\u0001', 'é']) {
+      const token = `${b64({ alg, kid: 'k' })}.${b64({ aud: MDE })}.`
+      const r = await a.inject({
+        method: 'GET',
+        url: '/api/_identity-probe',
+        headers: { authorization: `Bearer ${token}` },
+      })
+      assert.equal(r.statusCode, 401)
+      assert.equal(r.json<{ error: { code: string } }>().error.code, 'Unauthorized', r.body)
+      assert.match(String(r.headers['www-authenticate']), /^Bearer error="invalid_token"/)
+      assert.equal(r.headers['x-injected'], undefined)
+    }
+  })
 })

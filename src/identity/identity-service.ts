@@ -25,6 +25,8 @@ export interface IdentityOptions {
   clientFailureLimit?: number
   /** Wrong-password attempts per user within 15 minutes before lockout. */
   userFailureLimit?: number
+  /** Wrong-password attempts per source IP (any user names) within 15 minutes before that IP is locked out. */
+  ipFailureLimit?: number
 }
 
 /** A client as the token endpoint needs it: app, tenant, credentials and granted app roles. */

@@ -160,18 +160,26 @@ export async function checkPassword(
 ): Promise<User> {
   const upn = username.toLowerCase()
   const key = `pwd:${upn}`
-  if (await svc.state.lockedUntil(key)) {
+  // Per user (targeted guessing) and per source IP (spraying one password over many user names).
+  const ipKey = `pwdip:${ctx.ip}`
+  if ((await svc.state.lockedUntil(key)) || (await svc.state.lockedUntil(ipKey))) {
     svc.audit.record({ tenantId, kind: 'signIn', outcome: 'failure', actor: upn, code: '50053', ip: ctx.ip })
     throw new EntraError(50053)
   }
   const user = await svc.directory.findUserByUpn(upn)
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH)
   if (!user || !ok) {
-    const r = await svc.state.recordFailure(key, {
+    const perUser = await svc.state.recordFailure(key, {
       windowMs: 900_000,
       limit: svc.options.userFailureLimit ?? 10,
       lockMs: 900_000,
     })
+    const perIp = await svc.state.recordFailure(ipKey, {
+      windowMs: 900_000,
+      limit: svc.options.ipFailureLimit ?? 100,
+      lockMs: 900_000,
+    })
+    const r = { lockedUntil: perUser.lockedUntil || perIp.lockedUntil }
     svc.audit.record({
       tenantId: user?.tenantId ?? tenantId,
       kind: 'signIn',

@@ -356,4 +356,48 @@ describe('identity security review findings', () => {
       assert.equal(r.headers['x-injected'], undefined)
     }
   })
+  it('password spraying: many wrong passwords from one IP lock that IP, whatever the user names', async () => {
+    const opts = a.identity.options as { ipFailureLimit?: number }
+    const before = opts.ipFailureLimit
+    opts.ipFailureLimit = 5
+    try {
+      const pub = app(s.creds, 'public')
+      const u = user(s.creds, 'reader')
+      const attempt = async (username: string, password: string, ip: string) => {
+        const r = await a.inject({
+          method: 'POST',
+          url: tokenUrlV2,
+          remoteAddress: ip,
+          payload: new URLSearchParams({
+            grant_type: 'password',
+            client_id: pub.clientId,
+            username,
+            password,
+            scope: `${MDE}/.default`,
+          }).toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        })
+        return aadsts(r.json<Json>())
+      }
+      const sprayer = '203.0.113.7'
+      // One wrong password each for many different (mostly unknown) users: no per-user lock is reached.
+      const codes: number[] = []
+      for (let i = 0; i < 6; i++)
+        codes.push(await attempt(`spray${i}@${s.creds.tenantDomain}`, 'Winter2026!', sprayer))
+      assert.deepEqual(codes.slice(0, 4), [50126, 50126, 50126, 50126])
+      assert.equal(codes.at(-1), 50053)
+      assert.equal(
+        await attempt(u.upn, u.password, sprayer),
+        50053,
+        'the sprayer IP is locked, even with a right password',
+      )
+      assert.equal(
+        await attempt(u.upn, u.password, '198.51.100.4'),
+        0,
+        'other IPs and the user are unaffected',
+      )
+    } finally {
+      opts.ipFailureLimit = before
+    }
+  })
 })

@@ -113,8 +113,36 @@ function bind(text: string, env: BindingEnvironments, lenient: boolean, edits: r
  */
 export function analyze(query: string, env: BindingEnvironments, allowLenient = true): Analysis {
   const pre = preprocess(query)
+  if (allowLenient && needsLenient(pre.text, env)) {
+    // Cannot bind strictly (it names a lenient-only table or column it does not define itself): bind
+    // leniently first and skip the strict attempt, which would only fail.
+    const lenient = bind(pre.text, env, true, pre.edits)
+    if (lenient.diagnostics.length === 0) return lenient
+  }
   const strict = bind(pre.text, env, false, pre.edits)
   if (strict.diagnostics.length === 0 || !allowLenient) return strict
   const lenient = bind(pre.text, env, true, pre.edits)
   return lenient.diagnostics.length === 0 ? lenient : strict
+}
+
+/**
+ * True when the text refers to a lenient-only name (outside comments and string literals) and nothing in
+ * it could define that name: no `name =` / `name:` (extend, project, let, datatable or function
+ * parameters), and no operator that makes columns from data (`parse`, `evaluate`, `mv-apply`, `as`).
+ * A false answer only costs the strict attempt; a true one must mean the strict binding fails.
+ */
+export function needsLenient(text: string, env: BindingEnvironments): boolean {
+  const code = text
+    .replace(/\/\/[^\n]*/g, ' ')
+    .replace(/[@hH]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')/g, '""')
+    .replace(/```[\s\S]*?```/g, '""')
+  if (/\b(parse|parse-where|parse-kv|evaluate|mv-apply|as|invoke)\b/.test(code)) return false
+  let found = false
+  for (const m of code.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) {
+    if (!env.lenientOnlyNames.has(m[0])) continue
+    const rest = code.slice(m.index + m[0].length).trimStart()
+    if (/^(=(?!=)|:)/.test(rest)) return false
+    found = true
+  }
+  return found
 }

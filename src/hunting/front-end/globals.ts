@@ -14,6 +14,11 @@ export interface BindingEnvironments {
   lenient: KGlobalState
   /** Per table and dialect, the KQL-visible columns in order. */
   tableColumns(table: string, lenient: boolean): readonly CatalogueColumn[] | undefined
+  /**
+   * Names that exist only in the lenient dialect: legacy table names and Sentinel-only columns that are
+   * no column of any strict table. A query referring to one cannot bind strictly.
+   */
+  lenientOnlyNames: ReadonlySet<string>
 }
 
 /** Where a lenient-only column's value comes from. */
@@ -149,9 +154,18 @@ export function buildEnvironments(cat: HuntingCatalogue): BindingEnvironments {
       new K.Symbols.DatabaseSymbol.ctor('hunting', [...tables, ...enrichmentFunctions(cat)]),
     )
   }
+  const strictNames = new Set<string>([...strictCols.keys()])
+  for (const cols of strictCols.values()) for (const [n] of cols) strictNames.add(n)
+  for (const fn of Object.keys(cat.functions)) strictNames.add(fn)
+  const lenientOnlyNames = new Set<string>()
+  for (const [table, cols] of lenientCols) {
+    if (!strictNames.has(table)) lenientOnlyNames.add(table)
+    for (const [n] of cols) if (!strictNames.has(n)) lenientOnlyNames.add(n)
+  }
   return {
     strict: makeDb(strictCols),
     lenient: makeDb(lenientCols),
     tableColumns: (table, lenient) => (lenient ? lenientCols : strictCols).get(table),
+    lenientOnlyNames,
   }
 }

@@ -559,6 +559,14 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     async (req, p, { tenant }) => {
       const t = await tenantFor(p, tenant!)
       const b = parse(userBody, req.body)
+      // As in Entra, the UPN suffix must be one of the tenant's own domains (no squatting of others' names).
+      const suffix = b.userPrincipalName.slice(b.userPrincipalName.indexOf('@') + 1).toLowerCase()
+      if (!t.domains.map((d) => d.toLowerCase()).includes(suffix))
+        throw new AdminError(
+          400,
+          'InvalidInput',
+          `The domain '${suffix}' is not a domain of tenant ${t.defaultDomain}; use one of: ${t.domains.join(', ')}.`,
+        )
       if (await svc.directory.findUserByUpn(b.userPrincipalName))
         throw new AdminError(409, 'Conflict', `User ${b.userPrincipalName} already exists.`)
       const password = b.password ?? generatePassword()

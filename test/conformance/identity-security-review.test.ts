@@ -400,4 +400,29 @@ describe('identity security review findings', () => {
       opts.ipFailureLimit = before
     }
   })
+  it("a tenant cannot create users under another tenant's domain (UPN squatting)", async () => {
+    const admin = JSON.parse(readFileSync(join(s.dataDir, 'admin-credentials.json'), 'utf8')) as {
+      tenantId: string
+      clientId: string
+      clientSecret: string
+    }
+    const adminTok = await post(a, `/${admin.tenantId}/oauth2/v2.0/token`, {
+      grant_type: 'client_credentials',
+      client_id: admin.clientId,
+      client_secret: admin.clientSecret,
+      scope: 'api://bulwark-admin/.default',
+    })
+    const systemTenant = await a.identity.tenant(admin.tenantId)
+    const create = (upn: string) =>
+      a.inject({
+        method: 'POST',
+        url: `/admin/v1/tenants/${s.creds.tenantId}/users`,
+        headers: { authorization: `Bearer ${String(adminTok.body.access_token)}` },
+        payload: { userPrincipalName: upn, displayName: 'Squatter' },
+      })
+    const ok = await create(`newcomer@${s.creds.tenantDomain}`)
+    assert.equal(ok.statusCode, 201, ok.body)
+    for (const upn of [`ceo@${systemTenant!.defaultDomain}`, 'ceo@fabrikam.example'])
+      assert.equal((await create(upn)).statusCode, 400, upn)
+  })
 })

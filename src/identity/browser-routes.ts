@@ -7,7 +7,7 @@ import { pickLocale, t, type Locale } from './i18n.js'
 import type { ClientRecord, IdentityService } from './identity-service.js'
 import { consentPage, deviceCodePage, formPostPage, messagePage, signInPage } from './pages.js'
 import { formParams } from './protocol-routes.js'
-import type { ResourceDef } from './resources.js'
+import { requireDefinedScopes, type ResourceDef } from './resources.js'
 import { tokenDigest } from './secrets.js'
 import { checkPassword, parseTarget, resolveTenant } from './token-endpoint.js'
 
@@ -368,11 +368,14 @@ export function registerBrowserRoutes(app: FastifyInstance, svc: IdentityService
         if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(r.codeChallenge)) throw new EntraError(501491)
       } else if (app.publicClient)
         throw new EntraError(50147, ['PKCE (code_challenge) is required for public clients.'])
-      parseTarget(
-        svc,
-        endpoint,
-        { scope: r.scope, resource: r.resource ?? undefined },
-        client.tenant.defaultDomain,
+      // Only permissions the resource defines may reach the consent page (and the grant table).
+      requireDefinedScopes(
+        parseTarget(
+          svc,
+          endpoint,
+          { scope: r.scope, resource: r.resource ?? undefined },
+          client.tenant.defaultDomain,
+        ),
       )
     } catch (err) {
       if (err instanceof EntraError) return redirectError(reply, r, err)

@@ -3,6 +3,7 @@ import { authenticateClient, type TokenRequestContext } from './client-auth.js'
 import { EntraError, entraErrorBody, AADSTS } from './entra-error.js'
 import { pickLocale, t } from './i18n.js'
 import type { IdentityService } from './identity-service.js'
+import { requireDefinedScopes } from './resources.js'
 import { parseTarget, resolveTenant, TENANT_ALIASES, tokenEndpoint } from './token-endpoint.js'
 
 type Params = Record<string, string>
@@ -194,7 +195,7 @@ export function registerProtocolRoutes(app: FastifyInstance, svc: IdentityServic
         const ctx = tokenContext(req, params, origin, endpoint)
         const where = await resolveTenant(svc, ctx.tenantRef)
         const a = await authenticateClient(svc, ctx, where.tenant?.id ?? null, false)
-        parseTarget(svc, endpoint, params, a.client.tenant.defaultDomain)
+        requireDefinedScopes(parseTarget(svc, endpoint, params, a.client.tenant.defaultDomain))
         const lifetime = 900
         const { deviceCode, userCode } = await svc.state.issueDeviceCode(
           {

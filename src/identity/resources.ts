@@ -174,3 +174,13 @@ export function parseV1Resource(
     requestedResourceScopes: [],
   }
 }
+
+/** Explicit permissions must be ones the resource defines (before they reach a consent page or a grant). */
+export function requireDefinedScopes(target: ScopeRequest): void {
+  const known = new Set(target.resource.delegatedPermissions)
+  const unknown = target.permissions.filter((perm) => !known.has(perm))
+  if (unknown.length)
+    throw new EntraError(70011, [
+      `The scope '${unknown.join(' ')}' is not defined by ${target.resource.displayName}.`,
+    ])
+}

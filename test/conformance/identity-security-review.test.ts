@@ -425,4 +425,32 @@ describe('identity security review findings', () => {
     for (const upn of [`ceo@${systemTenant!.defaultDomain}`, 'ceo@fabrikam.example'])
       assert.equal((await create(upn)).statusCode, 400, upn)
   })
+  it('/authorize refuses scope names the resource does not define (no made-up text on the consent page)', async () => {
+    const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url')
+    const r = await a.inject({
+      method: 'GET',
+      url:
+        `/${s.creds.tenantDomain}/oauth2/v2.0/authorize?` +
+        new URLSearchParams({
+          client_id: app(s.creds, 'public').clientId,
+          response_type: 'code',
+          redirect_uri: 'http://localhost:8400',
+          scope: `${MDE}/Alert.Read ${MDE}/Harmless.Read.Only-ignore-the-rest openid`,
+          state: 's1',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        }).toString(),
+    })
+    assert.equal(r.statusCode, 302, r.body)
+    const loc = new URL(String(r.headers.location))
+    assert.equal(loc.origin, 'http://localhost:8400')
+    assert.equal(loc.searchParams.get('error'), 'invalid_scope')
+    assert.equal(loc.searchParams.get('state'), 's1')
+    const dc = await post(a, `/${s.creds.tenantId}/oauth2/v2.0/devicecode`, {
+      client_id: app(s.creds, 'public').clientId,
+      scope: `${MDE}/Harmless.Read.Only-ignore-the-rest`,
+    })
+    assert.equal(dc.status, 400)
+    assert.equal(dc.body.error, 'invalid_scope')
+  })
 })

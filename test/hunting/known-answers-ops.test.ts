@@ -122,6 +122,46 @@ runKnownAnswers(
         error: /mv-apply with 'summarize'/,
       },
     ),
+    c(
+      'row_number over sorted rows (and a starting index)',
+      `datatable(x:long)[3, 1, 2] | sort by x asc | extend rn = row_number(), r10 = row_number(10)`,
+      [
+        { x: 1, rn: 1, r10: 10 },
+        { x: 2, rn: 2, r10: 11 },
+        { x: 3, rn: 3, r10: 12 },
+      ],
+      true,
+    ),
+    c(
+      'prev and next are null outside the rows, or the given default',
+      `datatable(x:long)[3, 1, 2] | sort by x desc | extend p = prev(x), n = next(x), p2 = prev(x, 2, -1)`,
+      [
+        { x: 3, p: null, n: 2, p2: -1 },
+        { x: 2, p: 3, n: 1, p2: -1 },
+        { x: 1, p: 2, n: null, p2: 3 },
+      ],
+      true,
+    ),
+    c(
+      'serialize keeps datatable order; strings, row_cumsum and serialize assignments',
+      `datatable(x:long, s:string)[5, "a", 1, "b", 7, "c"] | serialize i = row_number() | extend ps = prev(s), c = row_cumsum(x)`,
+      [
+        { x: 5, s: 'a', i: 1, ps: '', c: 5 },
+        { x: 1, s: 'b', i: 2, ps: 'a', c: 6 },
+        { x: 7, s: 'c', i: 3, ps: 'b', c: 13 },
+      ],
+      true,
+    ),
+    c(
+      'serialize then summarize counts every row',
+      `datatable(x:long)[1, 2, 3] | serialize | extend d = x - prev(x, 1, 0) | summarize sum(d)`,
+      [{ sum_d: 3 }],
+    ),
+    c(
+      'row_number over rows that are not serialized is refused',
+      `datatable(x:long)[1, 2] | summarize by x | extend r = row_number()`,
+      { error: /serialize/ },
+    ),
   ],
   { sortArrays: false },
 )

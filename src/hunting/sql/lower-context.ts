@@ -5,6 +5,8 @@ import type { SqlNode } from './sql-tree.js'
 /** Resolves a KQL column name (optionally of one join side) to SQL in the current row scope. */
 export interface ColumnScope {
   column(name: string, side?: 'left' | 'right'): SqlNode | undefined
+  /** The hidden row-order column when the rows are serialized (after sort, top, serialize, …). */
+  rowOrder?: SqlNode
 }
 
 /** What scalar function templates can use. */

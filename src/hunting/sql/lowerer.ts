@@ -120,6 +120,7 @@ export class Lowerer {
         const c = map.get(name)
         return c ? readColumn(c, qualifier) : undefined
       },
+      ...(stage.ordered ? { rowOrder: ident(ORD, qualifier) } : {}),
     }
   }
 

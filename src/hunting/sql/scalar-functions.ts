@@ -28,6 +28,23 @@ export type ScalarImpl = (args: IrExpr[], cx: ScalarCx, self: Call) => SqlNode
 const numericTypes = new Set<KType>(['long', 'int', 'real', 'decimal'])
 
 /** Type both operands of a comparison agree on (dynamic gives way to the other side). */
+/** `OVER (ORDER BY <row order>)` of a window function; the rows must be serialized. */
+function overRows(cx: ScalarCx, self: Call, frame = ''): SqlNode {
+  const order = cx.scope.rowOrder
+  if (!order)
+    return cx.fail(`${self.fn}() over rows that are not serialized (add serialize or sort)`, self.span)
+  return sql`OVER (ORDER BY ${order}${raw(frame)})`
+}
+
+/** prev()/next(): the value `offset` rows before/after, or the default (null unless given). */
+function shifted(fn: 'lag' | 'lead', [x, off, dflt]: IrExpr[], cx: ScalarCx, self: Call): SqlNode {
+  const n = off ? literalNumber(off) : 1
+  if (n === undefined || !Number.isInteger(n) || n < 0)
+    return cx.fail(`${self.fn}() with a computed offset`, self.span)
+  const d = dflt ? sql`, ${cx.as(dflt, self.type)}` : raw('')
+  return sql`${raw(fn)}(${cx.as(x!, self.type)}, ${raw(String(n))}${d}) ${overRows(cx, self)}`
+}
+
 /** The query start time in epoch µs as a run-time parameter. */
 const nowUs = (cx: ScalarCx): SqlNode => runtimeParam(cx.nowUs, 'long', { k: 'now-us' })
 
@@ -448,6 +465,20 @@ export const scalarFunctions: Readonly<Record<string, ScalarImpl>> = {
   binary_shift_left: ([a, b], cx) => sql`(${cx.as(a!, 'long')} << CAST(${cx.as(b!, 'long')} AS INTEGER))`,
   binary_shift_right: ([a, b], cx) => sql`(${cx.as(a!, 'long')} >> CAST(${cx.as(b!, 'long')} AS INTEGER))`,
   isnan: ([x], cx) => sql`(${cx.as(x!, 'real')} = 'NaN'::DOUBLE PRECISION)`,
+
+  // window functions over serialized rows (after sort, top, serialize, …)
+  row_number: ([start, restart], cx, self) => {
+    if (restart) return cx.fail('row_number() with a restart condition', self.span)
+    const n = sql`row_number() ${overRows(cx, self)}`
+    return start ? sql`(${n} + ${cx.as(start, 'long')} - 1)` : n
+  },
+  prev: (args, cx, self) => shifted('lag', args, cx, self),
+  next: (args, cx, self) => shifted('lead', args, cx, self),
+  row_cumsum: ([x, restart], cx, self) => {
+    if (restart) return cx.fail('row_cumsum() with a restart condition', self.span)
+    const o = overRows(cx, self, ' ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW')
+    return sql`CAST(sum(${cx.as(x!, self.type)}) ${o} AS ${raw(cx.d.types[self.type])})`
+  },
 
   // datetime
   now: ([o], cx) => {

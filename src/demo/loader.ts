@@ -5,7 +5,7 @@ import { allEntities } from '../schema/entities/index.js'
 import type { EntityDef, FieldDef } from '../schema/catalogue-types.js'
 import { demoTenantId } from '../schema/demo-tenant.js'
 import { huntingTables } from '../schema/hunting-tables.js'
-import type { BulkBatch, Db, SqlValue } from '../store/db.js'
+import type { BulkBatch, BulkWriter, Db, SqlValue } from '../store/db.js'
 import type { EntityTableRows } from './entities.js'
 import { generateDemo, isProgress, type GenerateResult } from './generate.js'
 import { DEMO_STATE_TABLE } from './migrations.js'
@@ -54,33 +54,6 @@ export const DEMO_ENTITY_TABLES = [
   'vulnerabilities',
   'machine_vulnerabilities',
 ] as const
-
-interface Writer {
-  write(b: BulkBatch): Promise<void>
-  close(): Promise<number>
-}
-
-type WriterFactory = (table: string, columns: readonly string[]) => Writer
-
-/**
- * DuckDB: the store's streaming writer per table (column files, few large inserts). PostgreSQL: one
- * atomic COPY per batch — a streaming COPY holds a pooled connection until closed, and the demo writes
- * up to 27 tables at once.
- */
-function writerFactory(db: Db): WriterFactory {
-  const withWriter = db as Db & {
-    bulkWriter?: (t: string, c: readonly string[], o?: { flushRows?: number }) => Writer
-  }
-  if (db.dialect === 'duckdb' && typeof withWriter.bulkWriter === 'function')
-    return (t, c) => withWriter.bulkWriter(t, c)
-  return () => {
-    let n = 0
-    return {
-      write: async (b) => void (n += await db.bulkLoad(b)),
-      close: () => Promise.resolve(n),
-    }
-  }
-}
 
 const now = (clock: Clock) => new Date(clock.nowMs())
 
@@ -184,6 +157,58 @@ function toBulk(b: ColumnBatch): BulkBatch {
 }
 
 /**
+ * Streams the generator's hunting batches into the store's bulk writer per table (both engines: a
+ * writer borrows a connection only while it flushes, so all 27 tables can be open at once) and keeps
+ * the heartbeat fresh; returns the generator's result. A failure aborts every writer.
+ */
+async function streamHunting(
+  db: Db,
+  gen: ReturnType<typeof generateDemo>,
+  o: DemoLoadOptions,
+  tenantId: string,
+  owner: string,
+): Promise<GenerateResult> {
+  const writers = new Map<string, BulkWriter>()
+  try {
+    let lastPct = -1
+    let r = gen.next()
+    while (!r.done) {
+      const item = r.value
+      if (isProgress(item)) {
+        const pct = Math.floor((item.done / item.total) * 100)
+        if (pct >= lastPct + 10 || item.done === item.total) {
+          lastPct = pct
+          o.log.info(
+            {
+              demo: {
+                percent: pct,
+                devicesDone: Math.round((item.done / item.total) * o.devices),
+                rows: item.rows,
+              },
+            },
+            `demo load ${pct}% (${item.rows} rows)`,
+          )
+          await db.execute(
+            `UPDATE ${DEMO_STATE_TABLE} SET "heartbeatAt" = $1 WHERE "tenantId" = $2 AND "owner" = $3`,
+            [now(o.clock), tenantId, owner],
+          )
+        }
+      } else {
+        let w = writers.get(item.table)
+        if (!w) writers.set(item.table, (w = db.bulkWriter(item.table, item.columns)))
+        await w.write(toBulk(item))
+      }
+      r = gen.next()
+    }
+    await Promise.all([...writers.values()].map((w) => w.close()))
+    return r.value
+  } catch (err) {
+    await Promise.all([...writers.values()].map((w) => w.abort().catch(() => undefined)))
+    throw err
+  }
+}
+
+/**
  * Makes sure the demo tenant of `seed` is fully present: does nothing when a complete marker with the
  * same seed/devices/generator version exists; otherwise wipes the tenant's demo rows (a crash may
  * have left a part) and loads everything, writing the marker last in the same transaction as the
@@ -208,40 +233,7 @@ export async function ensureDemo(db: Db, o: DemoLoadOptions): Promise<DemoLoadOu
     shapes: huntingTables,
     ...(o.batchRows ? { batchRows: o.batchRows } : {}),
   })
-  const factory = writerFactory(db)
-  const writers = new Map<string, Writer>()
-  let lastPct = -1
-  let r = gen.next()
-  while (!r.done) {
-    const item = r.value
-    if (isProgress(item)) {
-      const pct = Math.floor((item.done / item.total) * 100)
-      if (pct >= lastPct + 10 || item.done === item.total) {
-        lastPct = pct
-        o.log.info(
-          {
-            demo: {
-              percent: pct,
-              devicesDone: Math.round((item.done / item.total) * o.devices),
-              rows: item.rows,
-            },
-          },
-          `demo load ${pct}% (${item.rows} rows)`,
-        )
-        await db.execute(
-          `UPDATE ${DEMO_STATE_TABLE} SET "heartbeatAt" = $1 WHERE "tenantId" = $2 AND "owner" = $3`,
-          [now(o.clock), tenantId, owner],
-        )
-      }
-    } else {
-      let w = writers.get(item.table)
-      if (!w) writers.set(item.table, (w = factory(item.table, item.columns)))
-      await w.write(toBulk(item))
-    }
-    r = gen.next()
-  }
-  for (const w of writers.values()) await w.close()
-  const result: GenerateResult = r.value
+  const result = await streamHunting(db, gen, o, tenantId, owner)
   const counts = Object.fromEntries(result.counts)
   const rows = [...result.counts.values()].reduce((a, b) => a + b, 0)
   const done = await db.transaction(async (tx) => {

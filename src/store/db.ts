@@ -37,9 +37,10 @@ export interface BulkBatch {
 
 export interface BulkWriterOptions {
   /**
-   * DuckDB: rows buffered (in column files, not in memory) before one insert transaction; default
-   * 250,000. `Infinity` makes the whole load one transaction at `close()`. PostgreSQL streams every
-   * batch into one COPY, committed at `close()`, and ignores this.
+   * Rows per commit. DuckDB: the writer's own transaction commits every `flushRows` rows (default
+   * 250,000) and at `close()`; PostgreSQL: every segment (about 8 MiB of COPY data, or `flushRows`
+   * rows if fewer) is one COPY committed on its own. `Infinity` makes the whole load one transaction
+   * committed at `close()` (PostgreSQL then holds one pooled connection until close/abort).
    */
   flushRows?: number
 }
@@ -47,6 +48,9 @@ export interface BulkWriterOptions {
 /**
  * A streaming bulk load into one table: `write` columnar batches (same column order as given to
  * `bulkWriter`), then `close` (returns rows written). `abort` discards what was not yet committed.
+ * Outside a transaction a writer holds no pooled connection between writes, so any number of writers
+ * may be open at once; encoding in JavaScript overlaps with the database loading the previous segment.
+ * A refused segment (constraint, bad value) fails the next `write` or `close`; earlier commits stay.
  * Accepted values: string, number, bigint, boolean, null; Date | epoch-ms number | epoch-µs bigint |
  * ISO string for TIMESTAMP columns; objects/arrays are JSON-encoded for JSON/text columns.
  */

@@ -23,6 +23,7 @@ import type {
 import { DuckColumnFiles, kindOf, type DuckColumn } from './duckdb-bulk.js'
 import { DuckConnectionPool } from './duckdb-pool.js'
 import { catalogChanged, isDdl, preparedOn } from './duckdb-statements.js'
+import { DuckStreamWriter } from './duckdb-stream-writer.js'
 import { epochMicros, textOf } from './values.js'
 
 export interface DuckDbOptions {
@@ -205,7 +206,7 @@ abstract class DuckSession implements Db {
   /** Called after DDL ran (a transaction empties the caches again when it ends). */
   protected ranDdl(): void {}
 
-  async #tableColumns(table: string, wanted: readonly string[]): Promise<DuckColumn[]> {
+  protected async tableColumns(table: string, wanted: readonly string[]): Promise<DuckColumn[]> {
     let cols = this.shared.columns.get(table)
     if (!cols || wanted.some((w) => !cols!.some((c) => c.name === w))) {
       const rows = await this.withConn('read', (conn) =>
@@ -251,28 +252,11 @@ abstract class DuckSession implements Db {
   }
 
   /** Slow, general path (the Appender, value by value) for batches the CSV path cannot carry. */
-  async #appendRows(batch: BulkBatch): Promise<number> {
-    await this.#tableColumns(batch.table, batch.columns)
+  protected async appendRows(batch: BulkBatch, conn?: DuckDBConnection): Promise<number> {
+    await this.tableColumns(batch.table, batch.columns)
     const all = this.shared.columns.get(batch.table)!
-    const index = new Map(batch.columns.map((c, i) => [c, i]))
-    const n = batch.data[0]?.length ?? 0
-    return this.withConn('bulk', async (conn) => {
-      const appender = await conn.createAppender(batch.table)
-      try {
-        for (let r = 0; r < n; r++) {
-          for (const col of all) {
-            const i = index.get(col.name)
-            const v = i === undefined ? null : batch.data[i]![r]
-            appendValue(appender, kindOf(col.type), v)
-          }
-          appender.endRow()
-        }
-        appender.flushSync()
-      } finally {
-        appender.closeSync()
-      }
-      return n
-    })
+    if (conn) return appendRowsOn(conn, all, batch)
+    return this.withConn('bulk', (c) => appendRowsOn(c, all, batch))
   }
 
   /**
@@ -280,10 +264,10 @@ abstract class DuckSession implements Db {
    * atomic (one transaction, or part of the caller's).
    */
   async bulkLoad(batch: BulkBatch): Promise<number> {
-    const cols = await this.#tableColumns(batch.table, batch.columns)
+    const cols = await this.tableColumns(batch.table, batch.columns)
     const files = new DuckColumnFiles(this.shared.tmpRoot, batch.table, cols)
     try {
-      if (!files.append(batch)) return await this.#appendRows(batch)
+      if (!files.append(batch)) return await this.appendRows(batch)
       return await this.#insertFiles(files)
     } finally {
       files.dispose()
@@ -303,11 +287,11 @@ abstract class DuckSession implements Db {
     return {
       write: async (batch) => {
         if (done) throw new Error('bulk writer is closed')
-        files ??= new DuckColumnFiles(this.shared.tmpRoot, table, await this.#tableColumns(table, columns))
+        files ??= new DuckColumnFiles(this.shared.tmpRoot, table, await this.tableColumns(table, columns))
         const b = batch.table === table ? batch : { ...batch, table }
         if (!files.append(b)) {
           await flush()
-          total += await this.#appendRows(b)
+          total += await this.appendRows(b)
         }
         if (files.rows >= flushRows) await flush()
       },
@@ -328,6 +312,30 @@ abstract class DuckSession implements Db {
       },
     }
   }
+}
+
+/** Appends a batch row by row (every column of the table; missing ones NULL) and flushes. */
+async function appendRowsOn(
+  conn: DuckDBConnection,
+  all: readonly DuckColumn[],
+  batch: BulkBatch,
+): Promise<number> {
+  const index = new Map(batch.columns.map((c, i) => [c, i]))
+  const n = batch.data[0]?.length ?? 0
+  const appender = await conn.createAppender(batch.table)
+  try {
+    for (let r = 0; r < n; r++) {
+      for (const col of all) {
+        const i = index.get(col.name)
+        appendValue(appender, kindOf(col.type), i === undefined ? null : batch.data[i]![r])
+      }
+      appender.endRow()
+    }
+    appender.flushSync()
+  } finally {
+    appender.closeSync()
+  }
+  return n
 }
 
 function appendValue(appender: DuckDBAppender, kind: ReturnType<typeof kindOf>, v: unknown): void {
@@ -377,6 +385,8 @@ async function run(conn: DuckDBConnection, sql: string, params: readonly SqlValu
  * does is rolled back and fails with 409 WriteConflict.
  */
 export class DuckDb extends DuckSession {
+  readonly #writers = new Set<DuckStreamWriter>()
+
   constructor(
     instance: DuckDBInstance,
     readonly pool: DuckConnectionPool,
@@ -418,7 +428,29 @@ export class DuckDb extends DuckSession {
     })
   }
 
+  /**
+   * Outside a transaction a bulk writer streams through its own connection, overlapping encoding in
+   * JavaScript with DuckDB's insert (duckdb-stream-writer.ts).
+   */
+  override bulkWriter(table: string, columns: readonly string[], opts: BulkWriterOptions = {}): BulkWriter {
+    const w = new DuckStreamWriter(
+      {
+        tmpRoot: this.shared.tmpRoot,
+        columns: (t, c) => this.tableColumns(t, c),
+        connect: () => this.instance.connect(),
+        appendRows: (conn, batch) => this.appendRows(batch, conn),
+        finished: (done) => this.#writers.delete(done),
+      },
+      table,
+      columns,
+      opts.flushRows ?? DEFAULT_FLUSH_ROWS,
+    )
+    this.#writers.add(w)
+    return w
+  }
+
   async close(): Promise<void> {
+    for (const w of [...this.#writers]) await w.abort()
     await this.pool.drain()
     this.pool.closeAll()
     this.instance.closeSync()

@@ -3,13 +3,13 @@ import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { BulwarkError } from '../core/errors.js'
 import { quoteIdent } from '../sql/quote.js'
-import type { BulkBatch, BulkWriter } from './db.js'
+import type { BulkBatch } from './db.js'
 import { epochMicros, textOf } from './values.js'
 
 /**
  * PostgreSQL bulk load: `COPY … FROM STDIN (FORMAT binary)` through pg-copy-streams, rows encoded in JS
  * from columnar batches. Binary COPY needs no text escaping and the server parses it about 2× faster
- * than text COPY (perf-baselines §1). One writer = one COPY = one transaction (or part of the caller's).
+ * than text COPY (perf-baselines §1). Writers: pg-bulk-writer.ts.
  */
 type Kind = 'text' | 'jsonb' | 'int8' | 'int4' | 'int2' | 'float8' | 'float4' | 'bool' | 'ts' | 'uuid'
 
@@ -178,14 +178,16 @@ export function encodeBinaryRows(
   return w.buf.subarray(0, w.off)
 }
 
-/** Opens one binary COPY on `client` and returns a writer streaming batches into it. */
-export function pgCopyWriter(
+/**
+ * One binary COPY on `client` of already encoded tuples (header and trailer added); resolves once the
+ * server has accepted them. A failure (bad value, constraint) rejects and the COPY's rows are gone.
+ */
+export async function copyChunks(
   client: pg.PoolClient,
   table: string,
   cols: readonly PgColumn[],
-  done: (destroy: boolean) => void,
-): BulkWriter {
-  const kinds = pgKinds(table, cols)
+  chunks: readonly Buffer[],
+): Promise<void> {
   const stream = client.query(
     copyFrom(
       `COPY ${quoteIdent(table)} (${cols.map((c) => quoteIdent(c.name)).join(', ')}) FROM STDIN (FORMAT binary)`,
@@ -195,47 +197,18 @@ export function pgCopyWriter(
   stream.on('error', (err: Error) => {
     failure ??= err
   })
-  /** The stream's error so far (a function, so the checks after an await are not narrowed away). */
   const check = (): void => {
     if (failure) throw failure
   }
-  let rows = 0
-  let closed = false
-  const finish = (destroy: boolean) => {
-    if (!closed) {
-      closed = true
-      done(destroy)
-    }
-  }
+  const finished = once(stream, 'finish')
+  finished.catch(() => undefined)
   stream.write(HEADER)
-  return {
-    write: async (batch) => {
-      if (closed) throw new Error('bulk writer is closed')
-      check()
-      const buf = encodeBinaryRows(table, cols, kinds, batch)
-      rows += batch.data[0]?.length ?? 0
-      if (!stream.write(buf)) await once(stream, 'drain')
-      check()
-    },
-    close: async () => {
-      if (closed) return rows
-      try {
-        check()
-        stream.end(TRAILER)
-        await once(stream, 'finish')
-        check()
-        finish(false)
-        return rows
-      } catch (err) {
-        finish(true)
-        throw err
-      }
-    },
-    abort: async () => {
-      if (closed) return
-      stream.destroy(new Error('bulk load aborted'))
-      await once(stream, 'close').catch(() => undefined)
-      finish(true)
-    },
+  for (const chunk of chunks) {
+    check()
+    if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), finished])
   }
+  check()
+  stream.end(TRAILER)
+  await finished
+  check()
 }

@@ -11,7 +11,8 @@ import type {
   Row,
   SqlValue,
 } from './db.js'
-import { pgCopyWriter, type PgColumn } from './pg-copy.js'
+import { PgBulkWriter } from './pg-bulk-writer.js'
+import { copyChunks, encodeBinaryRows, pgKinds, type PgColumn } from './pg-copy.js'
 
 export interface PostgresOptions {
   url: string
@@ -99,21 +100,13 @@ class PgBase {
     return wanted.map((w) => cols.find((c) => c.name === w)!)
   }
 
-  /** One batch through a binary COPY on `client`. */
-  protected async copyBatch(
-    client: pg.PoolClient,
-    cols: readonly PgColumn[],
-    batch: BulkBatch,
-    release: (destroy: boolean) => void,
-  ): Promise<number> {
-    const w = pgCopyWriter(client, batch.table, cols, release)
-    try {
-      await w.write(batch)
-    } catch (err) {
-      await w.abort()
-      throw err
-    }
-    return w.close()
+  /** One batch through a binary COPY on `client` (atomic: the COPY fails or commits as a whole). */
+  protected async copyBatch(client: pg.PoolClient, batch: BulkBatch): Promise<number> {
+    const cols = await this.tableColumns(batch.table, batch.columns)
+    await copyChunks(client, batch.table, cols, [
+      encodeBinaryRows(batch.table, cols, pgKinds(batch.table, cols), batch),
+    ])
+    return batch.data[0]?.length ?? 0
   }
 
   async #run(sql: string, params: readonly SqlValue[], opts?: QueryOptions): Promise<pg.QueryResult> {
@@ -141,12 +134,15 @@ class PgTx extends PgBase implements Db {
     return fn(this)
   }
   async bulkLoad(batch: BulkBatch): Promise<number> {
-    const cols = await this.tableColumns(batch.table, batch.columns)
-    return this.copyBatch(this.q as pg.PoolClient, cols, batch, () => undefined)
+    return this.copyBatch(this.q as pg.PoolClient, batch)
   }
-  bulkWriter(table: string, columns: readonly string[]): BulkWriter {
-    return lazyWriter(async () =>
-      pgCopyWriter(this.q as pg.PoolClient, table, await this.tableColumns(table, columns), () => undefined),
+  bulkWriter(table: string, columns: readonly string[], opts: BulkWriterOptions = {}): BulkWriter {
+    const client = this.q as pg.PoolClient
+    return new PgBulkWriter(
+      { acquire: () => Promise.resolve({ client, done: () => undefined }), held: 'caller-transaction' },
+      table,
+      () => this.tableColumns(table, columns),
+      opts.flushRows ?? Infinity,
     )
   }
   async close(): Promise<void> {}
@@ -173,32 +169,39 @@ export class PostgresDb extends PgBase implements Db {
   }
 
   async bulkLoad(batch: BulkBatch): Promise<number> {
-    const cols = await this.tableColumns(batch.table, batch.columns)
     const client = await this.pool.connect()
-    return this.copyBatch(client, cols, batch, (destroy) => client.release(destroy))
+    try {
+      const n = await this.copyBatch(client, batch)
+      client.release()
+      return n
+    } catch (err) {
+      client.release(true)
+      throw err
+    }
   }
 
-  bulkWriter(table: string, columns: readonly string[], _opts?: BulkWriterOptions): BulkWriter {
-    return lazyWriter(async () => {
-      const cols = await this.tableColumns(table, columns)
-      const client = await this.pool.connect()
-      return pgCopyWriter(client, table, cols, (destroy) => client.release(destroy))
-    })
+  /**
+   * Segments of about 8 MiB are copied on pooled connections taken per COPY and committed one by one;
+   * `flushRows: Infinity` makes the whole load one transaction on one connection held until close().
+   */
+  bulkWriter(table: string, columns: readonly string[], opts: BulkWriterOptions = {}): BulkWriter {
+    const flushRows = opts.flushRows ?? Infinity
+    return new PgBulkWriter(
+      {
+        acquire: async () => {
+          const client = await this.pool.connect()
+          return { client, done: (destroy: boolean) => client.release(destroy) }
+        },
+        held: flushRows === Infinity && opts.flushRows !== undefined ? 'own-transaction' : false,
+      },
+      table,
+      () => this.tableColumns(table, columns),
+      flushRows,
+    )
   }
 
   async close(): Promise<void> {
     await this.pool.end()
-  }
-}
-
-/** A writer whose COPY opens on the first write (the constructor cannot await). */
-function lazyWriter(open: () => Promise<BulkWriter>): BulkWriter {
-  let w: Promise<BulkWriter> | null = null
-  const get = () => (w ??= open())
-  return {
-    write: async (batch) => (await get()).write(batch),
-    close: async () => (w ? (await w).close() : 0),
-    abort: async () => (w ? (await w).abort() : undefined),
   }
 }
 

@@ -115,7 +115,7 @@ for (const backend of backends) {
       withDb(
         () => backend.open(),
         async (db) => {
-          await db.executeScript(`${ddl('a', db)}; ${ddl('b', db)}`)
+          await db.executeScript(`${ddl('a', db)}; ${ddl('b', db)}; ${ddl('c', db)}`)
           const cs = cases()
           for (const c of cs)
             await db.execute(
@@ -132,9 +132,39 @@ for (const backend of backends) {
               ],
             )
           assert.equal(await db.bulkLoad({ table: 'b', columns: T_COLS, data: columnar(cs) }), cs.length)
+          const w = db.bulkWriter('c', T_COLS)
+          const half = Math.floor(cs.length / 2)
+          await w.write({ table: 'c', columns: T_COLS, data: columnar(cs.slice(0, half)) })
+          await w.write({ table: 'c', columns: T_COLS, data: columnar(cs.slice(half)) })
+          assert.equal(await w.close(), cs.length)
           const want = expectedRows(cs)
           assert.deepEqual(await readBack(db, 'a'), want)
           assert.deepEqual(await readBack(db, 'b'), want)
+          assert.deepEqual(await readBack(db, 'c'), want)
+        },
+      ))
+
+    it('bulk-loads columns of plain values (no quoting needed), empty strings and nulls exactly', () =>
+      withDb(
+        () => backend.open(),
+        async (db) => {
+          await db.executeScript(ddl('plain', db))
+          const n = 500
+          const s = Array.from({ length: n }, (_, i) =>
+            i % 7 === 0 ? '' : `value ${i} ünï ✓ ${'y'.repeat(i % 50)}`,
+          )
+          const d = Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : i / 4))
+          const big = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? null : BigInt(i) * 10_000_000_000n))
+          const w = db.bulkWriter('plain', ['k', 's', 'd', 'big'])
+          await w.write({ table: 'plain', columns: ['k', 's', 'd', 'big'], data: [[...s.keys()], s, d, big] })
+          assert.equal(await w.close(), n)
+          const rows = await db.query<{ k: number; s: string | null; d: number | null; big: string | null }>(
+            'SELECT k, s, d, CAST(big AS VARCHAR) AS big FROM plain ORDER BY k',
+          )
+          assert.deepEqual(
+            rows.map((r) => [r.k, r.s, r.d, r.big]),
+            s.map((v, i) => [i, v, d[i], big[i] === null ? null : String(big[i])]),
+          )
         },
       ))
 
@@ -386,6 +416,95 @@ for (const backend of backends) {
             `SELECT (SELECT count(DISTINCT k) FROM p1) + (SELECT count(DISTINCT k) FROM p2) + (SELECT count(DISTINCT k) FROM p3) + (SELECT count(*) FROM q) AS n`,
           )
           assert.equal(Number(counts[0]!.n), 610)
+        },
+      ))
+
+    it('keeps more bulk writers open than the store has connections, each committing as it goes', () =>
+      withDb(
+        () => backend.open(),
+        async (db) => {
+          const tables = Array.from({ length: 30 }, (_, i) => `many${i}`)
+          await db.executeScript(tables.map((t) => ddl(t, db)).join('; '))
+          const writers = tables.map((t) => db.bulkWriter(t, ['k', 's'], { flushRows: 2 }))
+          for (let b = 0; b < 3; b++)
+            for (const [i, w] of writers.entries())
+              await w.write({
+                table: tables[i]!,
+                columns: ['k', 's'],
+                data: [
+                  [b * 2, b * 2 + 1],
+                  ['x', 'y'],
+                ],
+              })
+          // Rows are committed per flush, before close().
+          assert.equal(
+            Number((await db.query<{ n: number }>('SELECT count(*) AS n FROM many7'))[0]!.n) >= 2,
+            true,
+          )
+          assert.deepEqual(
+            await Promise.all(writers.map((w) => w.close())),
+            tables.map(() => 6),
+          )
+          const n = await db.query<{ n: number }>(
+            `SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t})`).join(' + ')} AS n`,
+          )
+          assert.equal(Number(n[0]!.n), 180)
+        },
+      ))
+
+    it('a bulk writer with flushRows: Infinity is one transaction; abort leaves nothing', () =>
+      withDb(
+        () => backend.open(),
+        async (db) => {
+          await db.executeScript(ddl('inf', db))
+          const rows = (from: number, n: number) => ({
+            table: 'inf',
+            columns: ['k'],
+            data: [Array.from({ length: n }, (_, i) => from + i)],
+          })
+          const w = db.bulkWriter('inf', ['k'], { flushRows: Infinity })
+          for (let b = 0; b < 3; b++) await w.write(rows(b * 20_000, 20_000))
+          assert.deepEqual(
+            await db.query('SELECT count(*) AS n FROM inf').then((r) => r.map((x) => Number(x.n))),
+            [0],
+          )
+          await w.abort()
+          assert.deepEqual(
+            await db.query('SELECT count(*) AS n FROM inf').then((r) => r.map((x) => Number(x.n))),
+            [0],
+          )
+          const w2 = db.bulkWriter('inf', ['k'], { flushRows: Infinity })
+          for (let b = 0; b < 3; b++) await w2.write(rows(b * 20_000, 20_000))
+          assert.equal(await w2.close(), 60_000)
+          assert.deepEqual(
+            await db.query('SELECT count(DISTINCT k) AS n FROM inf').then((r) => r.map((x) => Number(x.n))),
+            [60_000],
+          )
+        },
+      ))
+
+    it('a bulk writer whose rows the database refuses fails at close and keeps none of that flush', () =>
+      withDb(
+        () => backend.open(),
+        async (db) => {
+          await db.executeScript(ddl('nn', db))
+          const w = db.bulkWriter('nn', ['k', 's'])
+          await w.write({
+            table: 'nn',
+            columns: ['k', 's'],
+            data: [
+              [1, 2],
+              ['a', 'b'],
+            ],
+          })
+          await w.write({ table: 'nn', columns: ['k', 's'], data: [[null], ['c']] })
+          await assert.rejects(w.close(), /null|NOT NULL/i)
+          assert.deepEqual(
+            await db.query('SELECT count(*) AS n FROM nn').then((r) => r.map((x) => Number(x.n))),
+            [0],
+          )
+          await assert.rejects(w.write({ table: 'nn', columns: ['k'], data: [[3]] }), /closed/)
+          assert.deepEqual(await db.query('SELECT 1 AS one'), [{ one: 1 }])
         },
       ))
 

@@ -16,7 +16,7 @@ import { TtlCache } from './ttl-cache.js'
 export const CLOCK_SKEW_SECONDS = 300
 /** Tokens claiming a longer lifetime than this are refused (§7 #5). */
 const MAX_LIFETIME_SECONDS = 86_400 + CLOCK_SKEW_SECONDS
-/** How long a user's RBAC/device-group resolution is reused before re-reading the directory. */
+/** How long an app's or user's resolution (enabled, RBAC, device groups) is reused before re-reading. */
 const USER_ACCESS_TTL_MS = 30_000
 
 export interface AuthorizerOptions {
@@ -29,8 +29,10 @@ export interface AuthorizerOptions {
 interface CacheEntry {
   principal: Principal
   kid: string
-  /** ms; user entries re-resolve RBAC after this. */
+  /** ms; entries re-resolve the app/user (enabled, RBAC, device groups) after this. */
   refreshAt: number
+  /** `svc.directoryGeneration` when resolved: a directory change on this node re-resolves at once. */
+  generation: number
 }
 
 /** Printable ASCII only, no quotes or backslashes: descriptions may quote token header values. */
@@ -47,8 +49,8 @@ const invalid = (description: string) =>
  * jose (RS256 only, our own keys by `kid`, issuer per `tid`, audience allow-list, bounded skew,
  * explicit token typing) and the resulting Principal is cached under the whole token string until the
  * token expires, so steady-state cost per request is a map lookup. Cached results are dropped when
- * their signing key leaves the published set (rotation/revocation); user entries re-read RBAC and the
- * enabled flag every 30 s.
+ * their signing key leaves the published set (rotation/revocation); entries re-read the app (enabled,
+ * tenant) and the user (enabled, RBAC, device groups) every 30 s and after a local directory change.
  */
 export function createAuthorizer(
   svc: IdentityService,
@@ -116,10 +118,13 @@ export function createAuthorizer(
     if (!tenant) throw invalid('The token tenant does not exist.')
     const appId = String(p.appid ?? p.azp)
     const client = await svc.client(appId)
+    // A disabled or deleted application loses access with its unexpired tokens (re-checked every 30 s).
+    if (!client || !client.app.enabled || client.tenant.id !== tid)
+      throw invalid('The application is disabled or does not exist in the token tenant.')
     const base = {
       tenantId: tid,
       appId,
-      appDisplayName: client?.app.displayName ?? null,
+      appDisplayName: client.app.displayName,
       objectId: typeof p.oid === 'string' ? p.oid : '',
       token: {
         id: typeof p.uti === 'string' ? p.uti : '',
@@ -147,7 +152,7 @@ export function createAuthorizer(
       ...base,
       kind: 'application',
       userPrincipalName: null,
-      displayName: client?.app.displayName ?? null,
+      displayName: client.app.displayName,
       permissions: new Set(
         Array.isArray(p.roles) ? p.roles.filter((r): r is string => typeof r === 'string') : [],
       ),
@@ -163,17 +168,18 @@ export function createAuthorizer(
     const now = svc.clock.nowMs()
     const hit = token ? cache.get(token) : undefined
     if (hit && svc.keys.hasKid(hit.kid)) {
-      if (hit.principal.kind === 'application' || hit.refreshAt > now) return hit.principal
+      if (hit.refreshAt > now && hit.generation === svc.directoryGeneration) return hit.principal
     } else if (hit) cache.delete(token)
     if (!/^[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*$/.test(token))
       throw invalid('The authorization header is not a bearer token.')
+    const generation = svc.directoryGeneration
     const { payload, kid } = await verify(token)
     const { tid, version } = checkClaims(payload)
     const principal = await principalFor(payload, tid, version)
     // Cache until expiry plus the allowed skew, as long as the key stays published.
     cache.set(
       token,
-      { principal, kid, refreshAt: now + USER_ACCESS_TTL_MS },
+      { principal, kid, refreshAt: now + USER_ACCESS_TTL_MS, generation },
       payload.exp! * 1000 + CLOCK_SKEW_SECONDS * 1000,
     )
     return principal

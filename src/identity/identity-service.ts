@@ -149,7 +149,11 @@ export class IdentityService {
   invalidate(): void {
     this.#clients.clear()
     this.#tenants.clear()
+    this.directoryGeneration++
   }
+
+  /** Bumped by `invalidate()`; verified-token caches re-check principals when it moves. */
+  directoryGeneration = 0
 
   async start(): Promise<void> {
     await this.keys.ensure()

@@ -453,4 +453,49 @@ describe('identity security review findings', () => {
     assert.equal(dc.status, 400)
     assert.equal(dc.body.error, 'invalid_scope')
   })
+  it('disabling an application stops its unexpired tokens at the API (not only new ones)', async () => {
+    const admin = JSON.parse(readFileSync(join(s.dataDir, 'admin-credentials.json'), 'utf8')) as {
+      tenantId: string
+      clientId: string
+      clientSecret: string
+    }
+    const adminTok = await post(a, `/${admin.tenantId}/oauth2/v2.0/token`, {
+      grant_type: 'client_credentials',
+      client_id: admin.clientId,
+      client_secret: admin.clientSecret,
+      scope: 'api://bulwark-admin/.default',
+    })
+    const full = app(s.creds, 'full')
+    const tok = await post(a, tokenUrlV2, {
+      grant_type: 'client_credentials',
+      client_id: full.clientId,
+      client_secret: full.clientSecret!,
+      scope: `${MDE}/.default`,
+    })
+    const probe = async () =>
+      (
+        await a.inject({
+          method: 'GET',
+          url: '/api/_identity-probe',
+          headers: { authorization: `Bearer ${String(tok.body.access_token)}` },
+        })
+      ).statusCode
+    const setEnabled = async (enabled: boolean) => {
+      const r = await a.inject({
+        method: 'PATCH',
+        url: `/admin/v1/tenants/${s.creds.tenantId}/applications/${full.clientId}`,
+        headers: { authorization: `Bearer ${String(adminTok.body.access_token)}` },
+        payload: { enabled },
+      })
+      assert.equal(r.statusCode, 200, r.body)
+    }
+    assert.equal(await probe(), 200)
+    await setEnabled(false)
+    try {
+      assert.equal(await probe(), 401, 'a disabled application keeps no access')
+    } finally {
+      await setEnabled(true)
+    }
+    assert.equal(await probe(), 200, 're-enabled: the same token works again')
+  })
 })

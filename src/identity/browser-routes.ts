@@ -107,11 +107,16 @@ const q = (req: FastifyRequest) => (req.query ?? {}) as Record<string, string | 
 
 export function registerBrowserRoutes(app: FastifyInstance, svc: IdentityService): void {
   const secure = () => svc.options.publicUrl().startsWith('https:')
+  /** Page headers, plus HSTS when the deployment is served over https. */
+  const pageHeaders = (reply: FastifyReply, scriptNonce?: string) => {
+    const r = secureHeaders(reply, scriptNonce)
+    return secure() ? r.header('strict-transport-security', 'max-age=31536000') : r
+  }
   const localeOf = (req: FastifyRequest, explicit?: string) =>
     pickLocale(explicit, req.headers['accept-language'])
 
   function errorPage(reply: FastifyReply, locale: Locale, status: number, message: string, detail?: string) {
-    return secureHeaders(reply)
+    return pageHeaders(reply)
       .code(status)
       .send(messagePage(locale, t(locale, 'errorTitle'), message, detail))
   }
@@ -144,7 +149,7 @@ export function registerBrowserRoutes(app: FastifyInstance, svc: IdentityService
     const all = { ...fields, ...(r.state ? { state: r.state } : {}) }
     if (r.responseMode === 'form_post') {
       const nonce = randomBytes(16).toString('base64')
-      return secureHeaders(reply, nonce).send(formPostPage(r.redirectUri!, all, nonce))
+      return pageHeaders(reply, nonce).send(formPostPage(r.redirectUri!, all, nonce))
     }
     const url = new URL(r.redirectUri!)
     if (r.responseMode === 'fragment') url.hash = new URLSearchParams(all).toString()
@@ -200,7 +205,7 @@ export function registerBrowserRoutes(app: FastifyInstance, svc: IdentityService
           error: 'login_required',
           error_description: 'AADSTS50058: A silent sign-in request was sent but no user is signed in.',
         })
-      return secureHeaders(reply).send(
+      return pageHeaders(reply).send(
         signInPage(locale, {
           action: `/oauth2/interaction/${id}/login`,
           csrf,
@@ -224,7 +229,7 @@ export function registerBrowserRoutes(app: FastifyInstance, svc: IdentityService
         ...v.application,
         ...v.delegated,
       ])
-      return secureHeaders(reply).send(
+      return pageHeaders(reply).send(
         consentPage(locale, {
           action: consentAction,
           csrf,
@@ -246,7 +251,7 @@ export function registerBrowserRoutes(app: FastifyInstance, svc: IdentityService
           new EntraError(65001, [client.app.appId, client.app.displayName], { error: 'consent_required' }),
         )
       const shown = need.missing.length ? need.missing : need.wanted
-      return secureHeaders(reply).send(
+      return pageHeaders(reply).send(
         consentPage(locale, {
           action: consentAction,
           csrf,
@@ -276,7 +281,7 @@ export function registerBrowserRoutes(app: FastifyInstance, svc: IdentityService
         userId: user.id,
         tenantId: user.tenantId,
       })
-      return secureHeaders(reply).send(
+      return pageHeaders(reply).send(
         messagePage(
           r.locale,
           t(r.locale, 'deviceTitle'),
@@ -498,7 +503,7 @@ export function registerBrowserRoutes(app: FastifyInstance, svc: IdentityService
       })
       if (r.kind === 'device') {
         await svc.state.decideDeviceCode(r.userCode!, { approve: false })
-        return secureHeaders(reply).send(
+        return pageHeaders(reply).send(
           messagePage(r.locale, t(r.locale, 'deviceTitle'), t(r.locale, 'deviceDeclined')),
         )
       }
@@ -545,7 +550,7 @@ export function registerBrowserRoutes(app: FastifyInstance, svc: IdentityService
   app.get('/devicelogin', async (req, reply) => {
     const locale = localeOf(req, q(req).ui_locales ?? q(req).mkt)
     const { id, csrf } = await startInteraction(reply, { kind: 'device-entry', locale })
-    return secureHeaders(reply).send(
+    return pageHeaders(reply).send(
       deviceCodePage(locale, {
         action: `/oauth2/interaction/${id}/code`,
         csrf,
@@ -563,7 +568,7 @@ export function registerBrowserRoutes(app: FastifyInstance, svc: IdentityService
       return errorPage(reply, locale, 400, t(locale, 'sessionExpired'))
     const key = `usercode:${req.ip}`
     const bad = () =>
-      secureHeaders(reply.code(400)).send(
+      pageHeaders(reply.code(400)).send(
         deviceCodePage(locale, {
           action: `/oauth2/interaction/${id}/code`,
           csrf: ia.csrf,
@@ -610,7 +615,7 @@ export function registerBrowserRoutes(app: FastifyInstance, svc: IdentityService
     }
     const locale = localeOf(req, q(req).ui_locales)
     void reply.header('set-cookie', cookie(SESSION_COOKIE, '', secure(), 0))
-    return secureHeaders(reply).send(messagePage(locale, t(locale, 'signOut'), t(locale, 'signedOut')))
+    return pageHeaders(reply).send(messagePage(locale, t(locale, 'signOut'), t(locale, 'signedOut')))
   }
   for (const path of ['/:tenant/oauth2/logout', '/:tenant/oauth2/v2.0/logout']) {
     app.get(path, logout)

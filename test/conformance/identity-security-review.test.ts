@@ -498,4 +498,22 @@ describe('identity security review findings', () => {
     }
     assert.equal(await probe(), 200, 're-enabled: the same token works again')
   })
+  it('on an https deployment the pages send HSTS and every cookie is Secure; HttpOnly and SameSite always', async () => {
+    const tls = await startIdentityServer()
+    try {
+      assert.ok(tls.url.startsWith('https:'))
+      const r = await tls.server.app.inject({ method: 'GET', url: '/devicelogin' })
+      assert.equal(r.statusCode, 200)
+      assert.match(String(r.headers['strict-transport-security']), /max-age=\d{7,}/)
+      const raw = r.headers['set-cookie']
+      const list = Array.isArray(raw) ? raw : [String(raw)]
+      assert.ok(list.length > 0)
+      for (const c of list) assert.match(c, /; HttpOnly; SameSite=Lax; .*; Secure$/)
+    } finally {
+      await tls.close()
+    }
+    const plain = await a.inject({ method: 'GET', url: '/devicelogin' })
+    assert.equal(plain.headers['strict-transport-security'], undefined, 'no HSTS over plain http')
+    assert.match(String(plain.headers['set-cookie']), /; HttpOnly; SameSite=Lax/)
+  })
 })

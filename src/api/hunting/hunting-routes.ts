@@ -6,6 +6,7 @@ import type { Principal, RouteRequirement } from '../../identity/principal.js'
 import type { Db } from '../../store/db.js'
 import { principalOf } from '../auth.js'
 import { MdeError } from '../errors.js'
+import { VIEW } from '../permissions.js'
 import type { MdeApi } from '../mde-api.js'
 import type { RouteSpec } from '../route.js'
 import type { ExternalDataPolicy, ExternalFetcher } from './external-data.js'
@@ -27,14 +28,20 @@ export interface HuntingRouteDeps {
 export const MDE_REQUIREMENT: RouteRequirement = {
   application: ['AdvancedQuery.Read.All'],
   delegated: ['AdvancedQuery.Read'],
+  // User context also needs the View Data role permission (identity.md §4.4).
+  rbac: [...VIEW],
 }
 export const XDR_REQUIREMENT: RouteRequirement = {
   application: ['AdvancedHunting.Read.All', 'AdvancedQuery.Read.All'],
   delegated: ['AdvancedHunting.Read', 'AdvancedQuery.Read'],
+  // User context also needs the View Data role permission (identity.md §4.4).
+  rbac: [...VIEW],
 }
 export const GRAPH_REQUIREMENT: RouteRequirement = {
   application: ['ThreatHunting.Read.All', 'AdvancedHunting.Read.All', 'AdvancedQuery.Read.All'],
   delegated: ['ThreatHunting.Read', 'AdvancedHunting.Read', 'AdvancedQuery.Read'],
+  // User context also needs the View Data role permission (identity.md §4.4).
+  rbac: [...VIEW],
 }
 
 /** The rate-limit family shared by the three surfaces (45 calls/min, 1,500/h per tenant and app). */

@@ -9,6 +9,7 @@ import type { BulkBatch, BulkWriter, Db, SqlValue } from '../store/db.js'
 import type { EntityTableRows } from './entities.js'
 import { generateDemo, isProgress, type GenerateResult } from './generate.js'
 import { DEMO_STATE_TABLE } from './migrations.js'
+import { insertObservations } from './observations.js'
 import type { ColumnBatch } from './sink.js'
 import { DEMO_GENERATOR_VERSION } from './tenant.js'
 
@@ -53,6 +54,7 @@ export const DEMO_ENTITY_TABLES = [
   'machine_software',
   'vulnerabilities',
   'machine_vulnerabilities',
+  'observations',
 ] as const
 
 const now = (clock: Clock) => new Date(clock.nowMs())
@@ -240,6 +242,7 @@ export async function ensureDemo(db: Db, o: DemoLoadOptions): Promise<DemoLoadOu
     const s = await readState(tx, tenantId)
     if (!s || s.owner !== owner) return false
     for (const t of result.entities) await insertEntities(tx, t)
+    await insertObservations(tx, tenantId)
     await tx.execute(
       `UPDATE ${DEMO_STATE_TABLE} SET "status" = 'complete', "rowCounts" = $1, "completedAt" = $2, "windowEnd" = $3 WHERE "tenantId" = $4 AND "owner" = $5`,
       [JSON.stringify(counts), now(o.clock), new Date(result.tenant.endMs), tenantId, owner],

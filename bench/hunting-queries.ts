@@ -106,7 +106,6 @@ async function loadPostgres(url: string, schema: string): Promise<Db> {
   const duck = await openDuckDb({ path: ':memory:' })
   await makeHuntingData(duck, ROWS, Math.floor(ROWS / 5))
   const pg = await openPostgres({ url, schema })
-  await pg.execute(`CREATE SCHEMA ${schema}`)
   await pg.executeScript(huntingTableDdl('postgres'))
   await pg.executeScript(pgHelperFunctionsSql)
   const dir = mkdtempSync(join(tmpdir(), 'hunting-bench-'))

@@ -1,7 +1,9 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Clock } from '../core/clock.js'
 import type { Logger } from '../core/logger.js'
 import type { Authorizer, RouteRequirement } from '../identity/principal.js'
+import { generateEdmx } from '../schema/codegen-edmx.js'
+import { allEntities } from '../schema/entities/index.js'
 import type { Db } from '../store/db.js'
 import { ActionDriver } from './actions/action-driver.js'
 import { DEFAULT_API_OPTIONS, type ApiDeps, type ApiOptions } from './api-deps.js'
@@ -18,6 +20,7 @@ import { libraryRoutes, registerMultipartParser } from './routes/library.js'
 import { lookupRoutes } from './routes/lookups.js'
 import { machineActionRoutes, registerDownloads } from './routes/machine-actions.js'
 import { machineRoutes } from './routes/machines.js'
+import { tvmRoutes } from './routes/tvm.js'
 
 export interface MdeApiInput {
   db: Db
@@ -36,9 +39,22 @@ export const mdeRoutes: readonly RouteSpec[] = [
   ...machineActionRoutes,
   ...indicatorRoutes,
   ...lookupRoutes,
+  ...tvmRoutes,
   ...libraryRoutes,
   ...auditRoutes,
 ]
+
+let metadata: string | null = null
+
+/**
+ * `GET /api/$metadata`: the OData CSDL generated from the catalogue (the same text as
+ * src/schema/generated/odata-metadata.xml, which a test keeps current). Public, like the service
+ * document of any OData service: it describes the documented schema, no tenant data.
+ */
+function serveMetadata(_req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  metadata ??= generateEdmx(allEntities)
+  return reply.header('OData-Version', '4.0').header('content-type', 'application/xml').send(metadata)
+}
 
 /** API prefixes: `/api` and the explicit version `/api/v1.0` serve the same handlers. */
 export const API_PREFIXES = ['/api', '/api/v1.0'] as const
@@ -102,9 +118,13 @@ export class MdeApi {
       )
   }
 
-  /** Registers every MDE resource route, the /api 404 handler and the signed-download route. */
+  /**
+   * Registers every MDE resource route, `$metadata`, the /api 404 handler and the signed-download
+   * route.
+   */
   async register(app: FastifyInstance): Promise<void> {
     await this.registerRoutes(app, mdeRoutes)
+    for (const prefix of API_PREFIXES) app.get(`${prefix}/$metadata`, serveMetadata)
     await app.register(
       (scope, _opts, done) => {
         scope.setErrorHandler(this.errorHandler)

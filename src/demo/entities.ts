@@ -1,6 +1,6 @@
 import { deterministicGuid } from '../schema/demo-tenant.js'
 import type { AlertEntity } from './alerts.js'
-import { CVES, severityOf } from './catalog/software.js'
+import { CVES, SOFTWARE, severityOf } from './catalog/software.js'
 import { fileHashes } from './files.js'
 import { rngFor } from './prng.js'
 import type { StoryFacts } from './story-facts.js'
@@ -567,5 +567,57 @@ function softwareRows(t: DemoTenant): EntityTableRows[] {
       })),
     },
     { table: 'machine_vulnerabilities', rows: machineVulns },
+    ...recommendationRows(t, [...software.values()], machineSoftware),
+  ]
+}
+
+/**
+ * One security-update recommendation (`va-_-<vendor>-_-<product>`) per installed product with known
+ * CVEs, applying to the machines that have it; severity = the worst CVSS of its CVEs.
+ */
+function recommendationRows(
+  t: DemoTenant,
+  software: readonly Record<string, unknown>[],
+  machineSoftware: readonly Record<string, unknown>[],
+): EntityTableRows[] {
+  const recs: Record<string, unknown>[] = []
+  const links: Record<string, unknown>[] = []
+  for (const sw of software) {
+    const def = SOFTWARE.find((s) => `${s.vendor}-_-${s.name}` === sw.id)
+    if (!def || def.cves.length === 0) continue
+    const id = `va-_-${String(sw.id)}`
+    const machines = machineSoftware.filter((m) => m.softwareId === sw.id).map((m) => String(m.machineId))
+    const cvss = Math.max(...def.cves.map((c) => CVES.find((x) => x.id === c)?.cvss ?? 0))
+    recs.push({
+      tenantId: t.tenantId,
+      id,
+      productName: def.name,
+      recommendationName: `Update ${def.name.replaceAll('_', ' ')}`,
+      weaknesses: def.cves.length,
+      vendor: def.vendor,
+      recommendedVersion: def.fix && !def.fix.startsWith('KB') ? def.fix : '',
+      recommendedProgram: null,
+      recommendedVendor: null,
+      recommendationCategory: 'Application',
+      subCategory: '',
+      severityScore: cvss,
+      publicExploit: Boolean(sw.publicExploit),
+      activeAlert: false,
+      associatedThreats: [],
+      remediationType: 'Update',
+      status: 'Active',
+      configScoreImpact: 0,
+      exposureImpact: Math.round(cvss * machines.length * 10) / 100,
+      totalMachineCount: machines.length,
+      exposedMachinesCount: machines.length,
+      nonProductivityImpactedAssets: 0,
+      relatedComponent: def.name,
+      exposedCriticalDevices: 0,
+    })
+    for (const m of machines) links.push({ tenantId: t.tenantId, machineId: m, recommendationId: id })
+  }
+  return [
+    { table: 'recommendations', rows: recs },
+    { table: 'machine_recommendations', rows: links },
   ]
 }

@@ -54,6 +54,8 @@ export const DEMO_ENTITY_TABLES = [
   'machine_software',
   'vulnerabilities',
   'machine_vulnerabilities',
+  'recommendations',
+  'machine_recommendations',
   'observations',
 ] as const
 

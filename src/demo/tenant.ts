@@ -10,8 +10,8 @@ import type { OsFamily } from './catalog/binaries.js'
 import { DEPARTMENTS, FIRST_NAMES, LAST_NAMES, type DepartmentCode } from './catalog/people.js'
 import { rngFor, type Rng } from './prng.js'
 
-/** Bumped whenever the loaded demo changes for the same seed (stored in the demo marker); 2: observations. */
-export const DEMO_GENERATOR_VERSION = 2
+/** Bumped whenever the loaded demo changes for the same seed (stored in the demo marker); 2: observations; 3: recommendations. */
+export const DEMO_GENERATOR_VERSION = 3
 export const DEMO_DAYS = 7
 export const DAY_MS = 86_400_000
 export const NETBIOS_DOMAIN = 'CONTOSO'

@@ -16,6 +16,10 @@ interface Sample {
 }
 
 const IN_GROUP = [105] // M1's group (Workstations)
+// TVM rows of the harness seed, linked to M1.
+const SW = 'contoso-_-widget_pro'
+const CVE = 'CVE-2024-00001'
+const REC = 'va-_-contoso-_-widget_pro'
 const OUTSIDE = [102] // Finance only
 
 function samples(actionId: string, lrId: string): Record<string, Sample> {
@@ -133,6 +137,26 @@ function samples(actionId: string, lrId: string): Record<string, Sample> {
     'domains.stats': { url: '/api/domains/evil.example/stats', scope: 'none' },
     'users.alerts': { url: '/api/users/jdoe/alerts', scope: 'list' },
     'users.machines': { url: '/api/users/jdoe/machines', scope: 'list' },
+    'software.list': { url: '/api/Software', scope: 'none' },
+    'software.get': { url: `/api/Software/${SW}`, scope: 'none' },
+    'software.machineReferences': { url: `/api/Software/${SW}/machineReferences`, scope: 'list' },
+    'software.vulnerabilities': { url: `/api/Software/${SW}/vulnerabilities`, scope: 'none' },
+    'vulnerabilities.list': { url: '/api/vulnerabilities', scope: 'none' },
+    'vulnerabilities.machinesVulnerabilities': {
+      url: '/api/vulnerabilities/machinesVulnerabilities',
+      scope: 'list',
+    },
+    'vulnerabilities.get': { url: `/api/vulnerabilities/${CVE}`, scope: 'none' },
+    'vulnerabilities.machineReferences': {
+      url: `/api/vulnerabilities/${CVE}/machineReferences`,
+      scope: 'list',
+    },
+    'recommendations.list': { url: '/api/recommendations', scope: 'none' },
+    'recommendations.get': { url: `/api/recommendations/${REC}`, scope: 'none' },
+    'recommendations.machineReferences': {
+      url: `/api/recommendations/${REC}/machineReferences`,
+      scope: 'list',
+    },
     'library.list': { url: '/api/libraryfiles', scope: 'none' },
     'library.upload': { url: '/api/libraryfiles', multipart: true, scope: 'none' },
     'library.delete': { url: '/api/libraryfiles/no-such-file.ps1', scope: 'none' },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { investigationEntity, machineActionEntity } from '../../schema/entities/mde.js'
-import type { Row } from '../../store/db.js'
+import type { Db, Row } from '../../store/db.js'
 import { HRESULT } from '../actions/action-driver.js'
 import type { ApiDeps } from '../api-deps.js'
 import { callerName } from '../auth.js'
@@ -39,45 +39,58 @@ interface NewAction {
   commands?: unknown[]
 }
 
-async function activeAction(call: Call, machineId: string, type: string): Promise<boolean> {
-  const rows = await call.deps.db.query(
+async function activeAction(db: Db, tenantId: string, machineId: string, type: string): Promise<boolean> {
+  const rows = await db.query(
     `SELECT 1 AS x FROM machine_actions WHERE "tenantId" = $1 AND "machineId" = $2 AND "type" = $3 AND "status" IN ('Pending', 'InProgress') LIMIT 1`,
-    [call.tenantId, machineId, type],
+    [tenantId, machineId, type],
   )
   return rows.length > 0
 }
 
-/** Creates a Pending machine action (201) unless one of the same type is already pending on the device. */
+/**
+ * Creates a Pending machine action (201) unless one of the same type is already pending on the device
+ * (400 ActiveRequestAlreadyExists). Check and insert are one transaction that first locks the machine
+ * row (PostgreSQL `FOR UPDATE`; DuckDB transactions of a process are serialised by the store's write
+ * lock, and only one process opens a DuckDB file), so two API nodes racing on the same device create
+ * one action, and the other caller gets the 400.
+ */
 async function createAction(call: Call, machine: Row, a: NewAction, status = 201): Promise<unknown> {
   const machineId = String(machine.id)
-  if (await activeAction(call, machineId, a.type))
-    throw new MdeError(
-      'ActiveRequestAlreadyExists',
-      `Action is already in progress: a ${a.type} action is pending on machine ${machineId}.`,
-    )
   const id = randomUUID()
   const now = call.now
   const due = new Date(now.getTime() + (call.deps.options.actions.completionDelaySeconds * 1000) / 2)
-  await call.deps.db.execute(
-    `INSERT INTO machine_actions ("tenantId","id","type","title","requestor","requestorComment","status","machineId","computerDnsName","creationDateTimeUtc","lastUpdateDateTimeUtc","cancellationRequestor","cancellationComment","cancellationDateTimeUtc","errorHResult","scope","externalId","requestSource","relatedFileInfo","commands","troubleshootInfo","requestorAppId","dueAt")
-     VALUES ($1,$2,$3,NULL,$4,$5,'Pending',$6,$7,$8,$8,NULL,NULL,NULL,0,$9,$10,'PublicApi',$11,$12,NULL,$13,$14)`,
-    [
-      call.tenantId,
-      id,
-      a.type,
-      callerName(call.principal),
-      a.comment,
-      machineId,
-      (machine.computerDnsName as string | null) ?? null,
-      now,
-      a.scope ?? null,
-      a.externalId ?? null,
-      a.relatedFileInfo ? JSON.stringify(a.relatedFileInfo) : null,
-      JSON.stringify(a.commands ?? []),
-      call.principal.appId,
-      due,
-    ],
-  )
+  await call.deps.db.transaction(async (tx) => {
+    if (tx.dialect === 'postgres')
+      await tx.query(`SELECT 1 AS x FROM machines WHERE "tenantId" = $1 AND "id" = $2 FOR UPDATE`, [
+        call.tenantId,
+        machineId,
+      ])
+    if (await activeAction(tx, call.tenantId, machineId, a.type))
+      throw new MdeError(
+        'ActiveRequestAlreadyExists',
+        `Action is already in progress: a ${a.type} action is pending on machine ${machineId}.`,
+      )
+    await tx.execute(
+      `INSERT INTO machine_actions ("tenantId","id","type","title","requestor","requestorComment","status","machineId","computerDnsName","creationDateTimeUtc","lastUpdateDateTimeUtc","cancellationRequestor","cancellationComment","cancellationDateTimeUtc","errorHResult","scope","externalId","requestSource","relatedFileInfo","commands","troubleshootInfo","requestorAppId","dueAt")
+       VALUES ($1,$2,$3,NULL,$4,$5,'Pending',$6,$7,$8,$8,NULL,NULL,NULL,0,$9,$10,'PublicApi',$11,$12,NULL,$13,$14)`,
+      [
+        call.tenantId,
+        id,
+        a.type,
+        callerName(call.principal),
+        a.comment,
+        machineId,
+        (machine.computerDnsName as string | null) ?? null,
+        now,
+        a.scope ?? null,
+        a.externalId ?? null,
+        a.relatedFileInfo ? JSON.stringify(a.relatedFileInfo) : null,
+        JSON.stringify(a.commands ?? []),
+        call.principal.appId,
+        due,
+      ],
+    )
+  })
   call.audit.targetId = machineId
   call.audit.details = { actionId: id, type: a.type }
   return sendEntity(call, 'MachineActions/$entity', toWire(actionShape, await getAction(call, id)), status)

@@ -58,6 +58,12 @@ export const configSchema = z
           .default(60 * 24 * 3),
       })
       .default({ completionDelaySeconds: 5, failureRate: 0, timeoutMinutes: 4320 }),
+    api: z
+      .object({
+        /** Seconds a GET response of the MDE API is served from the node's read cache; 0 disables it. */
+        readCacheSeconds: z.coerce.number().min(0).max(3600).default(2),
+      })
+      .default({ readCacheSeconds: 2 }),
     hunting: z
       .object({
         rowLimit: z.coerce.number().int().min(1).default(100_000),

@@ -22,7 +22,7 @@ export const apiModule: ServerModule = {
       log: ctx.log.child({ module: 'api' }),
       authorizer: identityAuthorizer(app),
       rateLimits: rateLimitProfile(ctx.config.rateLimits),
-      options: { actions: ctx.config.actions },
+      options: { actions: ctx.config.actions, readCacheMs: ctx.config.api.readCacheSeconds * 1000 },
     })
     app.decorate('mdeApi', api)
     await api.register(app)

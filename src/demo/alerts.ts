@@ -1,3 +1,4 @@
+import type { AlertEvidenceRow } from '../schema/generated/types.js'
 import { deterministicGuid } from '../schema/demo-tenant.js'
 import { hash32 } from './prng.js'
 import type { Proc } from './process.js'
@@ -40,33 +41,9 @@ export interface AlertEntity {
   domains: { host: string }[]
 }
 
-/** AlertEvidence (§4.1): every property present, null when not applicable. */
-export interface EvidenceEntity {
+/** AlertEvidence (§4.1): every property present, null when not applicable (the catalogue's row type). */
+export type EvidenceEntity = Omit<AlertEvidenceRow, 'tenantId' | 'alertId' | 'ordinal' | 'entityType'> & {
   entityType: 'File' | 'Process' | 'User' | 'Ip' | 'Url' | 'Registry'
-  evidenceCreationTime: Date
-  sha1: string | null
-  sha256: string | null
-  fileName: string | null
-  filePath: string | null
-  processId: number | null
-  processCommandLine: string | null
-  processCreationTime: Date | null
-  parentProcessId: number | null
-  parentProcessCreationTime: Date | null
-  parentProcessFileName: string | null
-  parentProcessFilePath: string | null
-  ipAddress: string | null
-  url: string | null
-  registryKey: string | null
-  registryHive: string | null
-  registryValueType: string | null
-  registryValue: string | null
-  accountName: string | null
-  domainName: string | null
-  userSid: string | null
-  aadUserId: string | null
-  userPrincipalName: string | null
-  detectionStatus: string | null
 }
 
 const EMPTY: Omit<EvidenceEntity, 'entityType' | 'evidenceCreationTime'> = {

@@ -1,49 +1,16 @@
 import assert from 'node:assert/strict'
 import { createHash, createPrivateKey, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { SignJWT, type JWTPayload } from 'jose'
 import type { FastifyInstance } from 'fastify'
 import { app, MDE, startIdentityServer, user, type IdentityTestServer } from './identity-helpers.js'
+import { aadsts, adminToken, postForm, submitSignIn, type Json } from '../helpers/identity-http.js'
 
 /**
  * Findings of the security review (docs/identity.md "Security review"): each test attacks one weakness
  * over HTTP against a real server (real crypto, real store) and failed before its fix.
  */
-
-type Json = Record<string, unknown>
-
-async function post(
-  a: FastifyInstance,
-  url: string,
-  form: Record<string, string>,
-  headers: Record<string, string> = {},
-) {
-  const r = await a.inject({
-    method: 'POST',
-    url,
-    payload: new URLSearchParams(form).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-  })
-  return { status: r.statusCode, body: r.json<Json>(), headers: r.headers }
-}
-
-const aadsts = (body: Json): number => (body.error_codes as number[] | undefined)?.[0] ?? 0
-
-function cookieJar(prev: string, h: Record<string, unknown>): string {
-  const raw = h['set-cookie']
-  const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : []
-  const m = new Map<string, string>()
-  for (const part of [...prev.split('; '), ...list.map((c) => c.split(';')[0]!)].filter(Boolean)) {
-    const i = part.indexOf('=')
-    m.set(part.slice(0, i), part.slice(i + 1))
-  }
-  return [...m].map(([k, v]) => `${k}=${v}`).join('; ')
-}
-
-const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
-const actionOf = (html: string) => /action="([^"]+)"/.exec(html)?.[1] ?? ''
 
 describe('identity security review findings', () => {
   let s: IdentityTestServer
@@ -59,7 +26,7 @@ describe('identity security review findings', () => {
   it('a public client cannot use client_credentials (no credential, no app token)', async () => {
     const pub = app(s.creds, 'public')
     for (const url of [tokenUrlV2, `/${s.creds.tenantId}/oauth2/token`]) {
-      const r = await post(a, url, {
+      const r = await postForm(a, url, {
         grant_type: 'client_credentials',
         client_id: pub.clientId,
         scope: `${MDE}/.default`,
@@ -95,7 +62,7 @@ describe('identity security review findings', () => {
         })
         .sign(key)
     const req = async (claims: JWTPayload) =>
-      post(a, tokenUrlV2, {
+      postForm(a, tokenUrlV2, {
         grant_type: 'client_credentials',
         client_id: cert.clientId,
         client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
@@ -110,32 +77,22 @@ describe('identity security review findings', () => {
   })
 
   it('an admin-API token is refused by the MDE API, and an MDE token by the admin API', async () => {
-    const admin = JSON.parse(readFileSync(join(s.dataDir, 'admin-credentials.json'), 'utf8')) as {
-      tenantId: string
-      clientId: string
-      clientSecret: string
-    }
-    const adminTok = await post(a, `/${admin.tenantId}/oauth2/v2.0/token`, {
-      grant_type: 'client_credentials',
-      client_id: admin.clientId,
-      client_secret: admin.clientSecret,
-      scope: 'api://bulwark-admin/.default',
-    })
+    const adminTok = await adminToken(a, s.dataDir)
     assert.equal(adminTok.status, 200)
     const onAdmin = await a.inject({
       method: 'GET',
       url: '/admin/v1/tenants',
-      headers: { authorization: `Bearer ${String(adminTok.body.access_token)}` },
+      headers: adminTok.bearer,
     })
     assert.equal(onAdmin.statusCode, 200, 'control: the admin token works on the admin API')
     const onMde = await a.inject({
       method: 'GET',
       url: '/api/_identity-probe',
-      headers: { authorization: `Bearer ${String(adminTok.body.access_token)}` },
+      headers: adminTok.bearer,
     })
     assert.equal(onMde.statusCode, 401)
     const full = app(s.creds, 'full')
-    const mdeTok = await post(a, tokenUrlV2, {
+    const mdeTok = await postForm(a, tokenUrlV2, {
       grant_type: 'client_credentials',
       client_id: full.clientId,
       client_secret: full.clientSecret!,
@@ -156,27 +113,27 @@ describe('identity security review findings', () => {
     const wrongPassword = 'pw-' + randomBytes(12).toString('hex')
     const fakeRt = randomBytes(32).toString('base64url')
     const fakeCode = randomBytes(32).toString('base64url')
-    await post(a, tokenUrlV2, {
+    await postForm(a, tokenUrlV2, {
       grant_type: 'client_credentials',
       client_id: full.clientId,
       client_secret: wrongSecret,
       scope: `${MDE}/.default`,
     })
-    await post(a, tokenUrlV2, {
+    await postForm(a, tokenUrlV2, {
       grant_type: 'refresh_token',
       client_id: full.clientId,
       client_secret: full.clientSecret!,
       refresh_token: fakeRt,
       scope: `${MDE}/.default`,
     })
-    await post(a, tokenUrlV2, {
+    await postForm(a, tokenUrlV2, {
       grant_type: 'authorization_code',
       client_id: full.clientId,
       client_secret: full.clientSecret!,
       code: fakeCode,
       redirect_uri: 'http://localhost/cb',
     })
-    await post(a, tokenUrlV2, {
+    await postForm(a, tokenUrlV2, {
       grant_type: 'password',
       client_id: full.clientId,
       client_secret: full.clientSecret!,
@@ -192,18 +149,7 @@ describe('identity security review findings', () => {
       assert.ok(!all.includes(secret), 'a secret value reached the audit log')
   })
   it("revoking a user's sessions (or resetting the password) also ends their browser sessions", async () => {
-    const admin = JSON.parse(readFileSync(join(s.dataDir, 'admin-credentials.json'), 'utf8')) as {
-      tenantId: string
-      clientId: string
-      clientSecret: string
-    }
-    const adminTok = await post(a, `/${admin.tenantId}/oauth2/v2.0/token`, {
-      grant_type: 'client_credentials',
-      client_id: admin.clientId,
-      client_secret: admin.clientSecret,
-      scope: 'api://bulwark-admin/.default',
-    })
-    const bearer = { authorization: `Bearer ${String(adminTok.body.access_token)}` }
+    const adminTok = await adminToken(a, s.dataDir)
     const victim = user(s.creds, 'admin')
     const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url')
     const authorizeUrl =
@@ -217,23 +163,8 @@ describe('identity security review findings', () => {
         code_challenge_method: 'S256',
         prompt: 'none',
       }).toString()
-    const signIn = async () => {
-      const page = await a.inject({ method: 'GET', url: authorizeUrl.replace('&prompt=none', '') })
-      let jar = cookieJar('', page.headers)
-      const r = await a.inject({
-        method: 'POST',
-        url: actionOf(page.body),
-        payload: new URLSearchParams({
-          csrf: csrfOf(page.body),
-          username: victim.upn,
-          password: victim.password,
-        }).toString(),
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar },
-      })
-      assert.equal(r.statusCode, 303, r.body)
-      jar = cookieJar(jar, r.headers)
-      return jar
-    }
+    const signIn = async () =>
+      (await submitSignIn(a, authorizeUrl.replace('&prompt=none', ''), victim.upn, victim.password)).jar
     /** Silent authorize with the session cookie: the code a stolen session cookie would mint. */
     const silentCode = async (jar: string) => {
       const r = await a.inject({ method: 'GET', url: authorizeUrl, headers: { cookie: jar } })
@@ -245,13 +176,13 @@ describe('identity security review findings', () => {
         a.inject({
           method: 'POST',
           url: `/admin/v1/tenants/${s.creds.tenantId}/users/${victim.upn}/revokeSessions`,
-          headers: bearer,
+          headers: adminTok.bearer,
         }),
       () =>
         a.inject({
           method: 'PATCH',
           url: `/admin/v1/tenants/${s.creds.tenantId}/users/${victim.upn}`,
-          headers: bearer,
+          headers: adminTok.bearer,
           payload: { password: victim.password },
         }),
     ]) {
@@ -266,13 +197,13 @@ describe('identity security review findings', () => {
   })
   it('device code: polling faster than the interval is answered with slow_down', async () => {
     const pub = app(s.creds, 'public')
-    const dc = await post(a, `/${s.creds.tenantId}/oauth2/v2.0/devicecode`, {
+    const dc = await postForm(a, `/${s.creds.tenantId}/oauth2/v2.0/devicecode`, {
       client_id: pub.clientId,
       scope: `${MDE}/Alert.Read`,
     })
     assert.equal(dc.status, 200)
     const poll = () =>
-      post(a, tokenUrlV2, {
+      postForm(a, tokenUrlV2, {
         grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
         client_id: pub.clientId,
         device_code: dc.body.device_code as string,
@@ -288,17 +219,7 @@ describe('identity security review findings', () => {
     assert.equal(slow.body.error, 'slow_down')
   })
   it('script-capable redirect URIs (javascript:, data:, vbscript:) are refused at registration and at /authorize', async () => {
-    const admin = JSON.parse(readFileSync(join(s.dataDir, 'admin-credentials.json'), 'utf8')) as {
-      tenantId: string
-      clientId: string
-      clientSecret: string
-    }
-    const adminTok = await post(a, `/${admin.tenantId}/oauth2/v2.0/token`, {
-      grant_type: 'client_credentials',
-      client_id: admin.clientId,
-      client_secret: admin.clientSecret,
-      scope: 'api://bulwark-admin/.default',
-    })
+    const adminTok = await adminToken(a, s.dataDir)
     const evil = [
       'javascript:alert(document.domain)//',
       'data:text/html,<script>alert(1)</script>',
@@ -308,7 +229,7 @@ describe('identity security review findings', () => {
       const r = await a.inject({
         method: 'POST',
         url: `/admin/v1/tenants/${s.creds.tenantId}/applications`,
-        headers: { authorization: `Bearer ${String(adminTok.body.access_token)}` },
+        headers: adminTok.bearer,
         payload: { displayName: 'evil', publicClient: true, redirectUris: [uri] },
       })
       assert.equal(r.statusCode, 400, `${uri}: ${r.body}`)
@@ -401,23 +322,13 @@ describe('identity security review findings', () => {
     }
   })
   it("a tenant cannot create users under another tenant's domain (UPN squatting)", async () => {
-    const admin = JSON.parse(readFileSync(join(s.dataDir, 'admin-credentials.json'), 'utf8')) as {
-      tenantId: string
-      clientId: string
-      clientSecret: string
-    }
-    const adminTok = await post(a, `/${admin.tenantId}/oauth2/v2.0/token`, {
-      grant_type: 'client_credentials',
-      client_id: admin.clientId,
-      client_secret: admin.clientSecret,
-      scope: 'api://bulwark-admin/.default',
-    })
-    const systemTenant = await a.identity.tenant(admin.tenantId)
+    const adminTok = await adminToken(a, s.dataDir)
+    const systemTenant = await a.identity.tenant(adminTok.admin.tenantId)
     const create = (upn: string) =>
       a.inject({
         method: 'POST',
         url: `/admin/v1/tenants/${s.creds.tenantId}/users`,
-        headers: { authorization: `Bearer ${String(adminTok.body.access_token)}` },
+        headers: adminTok.bearer,
         payload: { userPrincipalName: upn, displayName: 'Squatter' },
       })
     const ok = await create(`newcomer@${s.creds.tenantDomain}`)
@@ -446,7 +357,7 @@ describe('identity security review findings', () => {
     assert.equal(loc.origin, 'http://localhost:8400')
     assert.equal(loc.searchParams.get('error'), 'invalid_scope')
     assert.equal(loc.searchParams.get('state'), 's1')
-    const dc = await post(a, `/${s.creds.tenantId}/oauth2/v2.0/devicecode`, {
+    const dc = await postForm(a, `/${s.creds.tenantId}/oauth2/v2.0/devicecode`, {
       client_id: app(s.creds, 'public').clientId,
       scope: `${MDE}/Harmless.Read.Only-ignore-the-rest`,
     })
@@ -454,19 +365,9 @@ describe('identity security review findings', () => {
     assert.equal(dc.body.error, 'invalid_scope')
   })
   it('disabling an application stops its unexpired tokens at the API (not only new ones)', async () => {
-    const admin = JSON.parse(readFileSync(join(s.dataDir, 'admin-credentials.json'), 'utf8')) as {
-      tenantId: string
-      clientId: string
-      clientSecret: string
-    }
-    const adminTok = await post(a, `/${admin.tenantId}/oauth2/v2.0/token`, {
-      grant_type: 'client_credentials',
-      client_id: admin.clientId,
-      client_secret: admin.clientSecret,
-      scope: 'api://bulwark-admin/.default',
-    })
+    const adminTok = await adminToken(a, s.dataDir)
     const full = app(s.creds, 'full')
-    const tok = await post(a, tokenUrlV2, {
+    const tok = await postForm(a, tokenUrlV2, {
       grant_type: 'client_credentials',
       client_id: full.clientId,
       client_secret: full.clientSecret!,
@@ -484,7 +385,7 @@ describe('identity security review findings', () => {
       const r = await a.inject({
         method: 'PATCH',
         url: `/admin/v1/tenants/${s.creds.tenantId}/applications/${full.clientId}`,
-        headers: { authorization: `Bearer ${String(adminTok.body.access_token)}` },
+        headers: adminTok.bearer,
         payload: { enabled },
       })
       assert.equal(r.statusCode, 200, r.body)

@@ -5,50 +5,12 @@ import { SignJWT, type JWTPayload } from 'jose'
 import type { FastifyInstance } from 'fastify'
 import { addSecret } from '../../src/identity/credentials-admin.js'
 import { app, MDE, startIdentityServer, user, type IdentityTestServer } from './identity-helpers.js'
+import { aadsts, actionOf, csrfOf, postForm, submitSignIn, type Json } from '../helpers/identity-http.js'
 
 /**
  * Negative tests for every item of identity.md §7 (and the AADSTS catalogue), over HTTP (fastify inject)
  * against a real server with real crypto and a real store.
  */
-
-type Json = Record<string, unknown>
-
-async function post(
-  a: FastifyInstance,
-  url: string,
-  form: Record<string, string>,
-  headers: Record<string, string> = {},
-) {
-  const r = await a.inject({
-    method: 'POST',
-    url,
-    payload: new URLSearchParams(form).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-  })
-  return { status: r.statusCode, body: r.json<Json>(), headers: r.headers }
-}
-
-function aadsts(body: Json): number {
-  return (body.error_codes as number[] | undefined)?.[0] ?? 0
-}
-
-function setCookies(h: Record<string, unknown>): string {
-  const raw = h['set-cookie']
-  const list = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : []
-  return list.map((c) => c.split(';')[0]).join('; ')
-}
-
-function merge(prev: string, next: string): string {
-  const m = new Map<string, string>()
-  for (const part of [...prev.split('; '), ...next.split('; ')].filter(Boolean)) {
-    const i = part.indexOf('=')
-    m.set(part.slice(0, i), part.slice(i + 1))
-  }
-  return [...m].map(([k, v]) => `${k}=${v}`).join('; ')
-}
-
-const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
-const actionOf = (html: string) => /action="([^"]+)"/.exec(html)?.[1] ?? ''
 
 /** Drives /authorize → sign-in form → redirect, as a browser would; returns the final redirect URL. */
 async function browserCode(
@@ -57,19 +19,12 @@ async function browserCode(
   upn: string,
   password: string,
 ): Promise<URL> {
-  let r = await a.inject({ method: 'GET', url: authorizeUrl })
-  assert.equal(r.statusCode, 200, r.body)
-  let jar = setCookies(r.headers)
-  const html = r.body
-  r = await a.inject({
-    method: 'POST',
-    url: actionOf(html),
-    payload: new URLSearchParams({ csrf: csrfOf(html), username: upn, password }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar },
+  const { response, jar } = await submitSignIn(a, authorizeUrl, upn, password)
+  const r = await a.inject({
+    method: 'GET',
+    url: String(response.headers.location),
+    headers: { cookie: jar },
   })
-  assert.equal(r.statusCode, 303, r.body)
-  jar = merge(jar, setCookies(r.headers))
-  r = await a.inject({ method: 'GET', url: String(r.headers.location), headers: { cookie: jar } })
   assert.equal(r.statusCode, 302, r.body)
   return new URL(String(r.headers.location))
 }
@@ -97,7 +52,7 @@ describe('identity security checklist (identity.md §7)', () => {
   }
   const appToken = async () => {
     const full = app(s.creds, 'full')
-    const r = await post(a, tokenUrlV2, {
+    const r = await postForm(a, tokenUrlV2, {
       grant_type: 'client_credentials',
       client_id: full.clientId,
       client_secret: full.clientSecret!,
@@ -235,7 +190,7 @@ describe('identity security checklist (identity.md §7)', () => {
         client_secret: 'bw~wrong',
         scope: `${MDE}/.default`,
       }
-      const first = await post(a, tokenUrlV2, bad, {
+      const first = await postForm(a, tokenUrlV2, bad, {
         'client-request-id': 'c0ffee00-0000-4000-8000-000000000000',
       })
       assert.equal(first.status, 401)
@@ -243,12 +198,12 @@ describe('identity security checklist (identity.md §7)', () => {
       assert.equal(first.body.correlation_id, 'c0ffee00-0000-4000-8000-000000000000')
       assert.equal(first.headers['retry-after'], undefined)
       let last = first
-      for (let i = 0; i < 12 && last.status !== 429; i++) last = await post(a, tokenUrlV2, bad)
+      for (let i = 0; i < 12 && last.status !== 429; i++) last = await postForm(a, tokenUrlV2, bad)
       assert.equal(last.status, 429)
       assert.equal(aadsts(last.body), 90055)
       assert.ok(Number(last.headers['retry-after']) > 0)
       // even the right secret is refused from that client+IP while throttled
-      const good = await post(a, tokenUrlV2, { ...bad, client_secret: ro.clientSecret! })
+      const good = await postForm(a, tokenUrlV2, { ...bad, client_secret: ro.clientSecret! })
       assert.equal(good.status, 429)
     })
     it('client errors: unknown client 700016, public client with secret 700025, no credential 7000218, unknown tenant 90002, /common 9001023', async () => {
@@ -258,7 +213,7 @@ describe('identity security checklist (identity.md §7)', () => {
       assert.equal(
         aadsts(
           (
-            await post(a, tokenUrlV2, {
+            await postForm(a, tokenUrlV2, {
               grant_type: 'client_credentials',
               client_id: '11111111-1111-1111-1111-111111111111',
               client_secret: 'x',
@@ -271,7 +226,7 @@ describe('identity security checklist (identity.md §7)', () => {
       assert.equal(
         aadsts(
           (
-            await post(a, tokenUrlV2, {
+            await postForm(a, tokenUrlV2, {
               grant_type: 'password',
               client_id: pub.clientId,
               client_secret: 'x',
@@ -285,15 +240,20 @@ describe('identity security checklist (identity.md §7)', () => {
       )
       assert.equal(
         aadsts(
-          (await post(a, tokenUrlV2, { grant_type: 'client_credentials', client_id: full.clientId, scope }))
-            .body,
+          (
+            await postForm(a, tokenUrlV2, {
+              grant_type: 'client_credentials',
+              client_id: full.clientId,
+              scope,
+            })
+          ).body,
         ),
         7000218,
       )
       assert.equal(
         aadsts(
           (
-            await post(a, '/nowhere.example/oauth2/v2.0/token', {
+            await postForm(a, '/nowhere.example/oauth2/v2.0/token', {
               grant_type: 'client_credentials',
               client_id: full.clientId,
               scope,
@@ -305,7 +265,7 @@ describe('identity security checklist (identity.md §7)', () => {
       assert.equal(
         aadsts(
           (
-            await post(a, '/common/oauth2/v2.0/token', {
+            await postForm(a, '/common/oauth2/v2.0/token', {
               grant_type: 'client_credentials',
               client_id: full.clientId,
               client_secret: full.clientSecret!,
@@ -326,7 +286,7 @@ describe('identity security checklist (identity.md §7)', () => {
         created.appId,
       ])
       a.identity.invalidate()
-      const r = await post(a, `/${s.creds.tenantId}/oauth2/token`, {
+      const r = await postForm(a, `/${s.creds.tenantId}/oauth2/token`, {
         grant_type: 'client_credentials',
         client_id: created.appId,
         client_secret: secret,
@@ -345,21 +305,21 @@ describe('identity security checklist (identity.md §7)', () => {
         Buffer.from(
           `${encodeURIComponent(full.clientId)}:${encodeURIComponent(full.clientSecret!)}`,
         ).toString('base64')
-      const ok = await post(
+      const ok = await postForm(
         a,
         tokenUrlV1,
         { grant_type: 'client_credentials', resource: MDE },
         { authorization: basic },
       )
       assert.equal(ok.status, 200, JSON.stringify(ok.body))
-      const mixed = await post(
+      const mixed = await postForm(
         a,
         tokenUrlV1,
         { grant_type: 'client_credentials', resource: MDE, client_secret: full.clientSecret! },
         { authorization: basic },
       )
       assert.equal(mixed.status, 401)
-      const other = await post(
+      const other = await postForm(
         a,
         tokenUrlV1,
         { grant_type: 'client_credentials', resource: MDE, client_id: app(s.creds, 'readonly').clientId },
@@ -370,12 +330,12 @@ describe('identity security checklist (identity.md §7)', () => {
     it('request errors: missing grant_type 900144, unsupported grant 70003, two resources 700022, unknown resource 500011, v1 without resource 900144', async () => {
       const full = app(s.creds, 'full')
       const cred = { client_id: full.clientId, client_secret: full.clientSecret! }
-      assert.equal(aadsts((await post(a, tokenUrlV2, cred)).body), 900144)
-      assert.equal(aadsts((await post(a, tokenUrlV2, { ...cred, grant_type: 'implicit' })).body), 70003)
+      assert.equal(aadsts((await postForm(a, tokenUrlV2, cred)).body), 900144)
+      assert.equal(aadsts((await postForm(a, tokenUrlV2, { ...cred, grant_type: 'implicit' })).body), 70003)
       assert.equal(
         aadsts(
           (
-            await post(a, tokenUrlV2, {
+            await postForm(a, tokenUrlV2, {
               ...cred,
               grant_type: 'client_credentials',
               scope: `${MDE}/.default https://graph.microsoft.com/.default`,
@@ -387,7 +347,7 @@ describe('identity security checklist (identity.md §7)', () => {
       assert.equal(
         aadsts(
           (
-            await post(a, tokenUrlV2, {
+            await postForm(a, tokenUrlV2, {
               ...cred,
               grant_type: 'client_credentials',
               scope: 'https://graph.microsoft.com/.default',
@@ -397,7 +357,7 @@ describe('identity security checklist (identity.md §7)', () => {
         500011,
       )
       assert.equal(
-        aadsts((await post(a, tokenUrlV1, { ...cred, grant_type: 'client_credentials' })).body),
+        aadsts((await postForm(a, tokenUrlV1, { ...cred, grant_type: 'client_credentials' })).body),
         900144,
       )
     })
@@ -407,18 +367,18 @@ describe('identity security checklist (identity.md §7)', () => {
       const base = { grant_type: 'password', client_id: pub.clientId, scope: `${MDE}/Alert.Read` }
       assert.equal(
         aadsts(
-          (await post(a, tokenUrlV2, { ...base, username: former.upn, password: former.password })).body,
+          (await postForm(a, tokenUrlV2, { ...base, username: former.upn, password: former.password })).body,
         ),
         50057,
       )
       assert.equal(
-        aadsts((await post(a, tokenUrlV2, { ...base, username: former.upn, password: 'nope' })).body),
+        aadsts((await postForm(a, tokenUrlV2, { ...base, username: former.upn, password: 'nope' })).body),
         50126,
       )
       assert.equal(
         aadsts(
           (
-            await post(a, tokenUrlV2, {
+            await postForm(a, tokenUrlV2, {
               ...base,
               username: 'ghost@contoso-demo.onmicrosoft.com',
               password: 'nope',
@@ -452,7 +412,7 @@ describe('identity security checklist (identity.md §7)', () => {
           .setProtectedHeader({ alg: 'PS256', typ: 'JWT', 'x5t#S256': x5tS256 })
           .sign(signer)
       const req = (jwt: string) =>
-        post(a, tokenUrlV2, {
+        postForm(a, tokenUrlV2, {
           grant_type: 'client_credentials',
           client_id: cert.clientId,
           client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
@@ -495,7 +455,7 @@ describe('identity security checklist (identity.md §7)', () => {
           ...extra,
         }).toString()
       const redeem = (code: string, extra: Record<string, string> = {}) =>
-        post(a, tokenUrlV2, {
+        postForm(a, tokenUrlV2, {
           grant_type: 'authorization_code',
           client_id: app(s.creds, 'public').clientId,
           code,
@@ -537,7 +497,7 @@ describe('identity security checklist (identity.md §7)', () => {
         assert.ok(ok.body.refresh_token && ok.body.id_token && ok.body.client_info)
         const replay = await redeem(code)
         assert.equal(aadsts(replay.body), 54005)
-        const rt = await post(a, tokenUrlV2, {
+        const rt = await postForm(a, tokenUrlV2, {
           grant_type: 'refresh_token',
           client_id: app(s.creds, 'public').clientId,
           refresh_token: ok.body.refresh_token as string,
@@ -557,7 +517,7 @@ describe('identity security checklist (identity.md §7)', () => {
         const loc = await browserCode(a, authorizeUrl(), admin.upn, admin.password)
         const first = await redeem(loc.searchParams.get('code')!)
         const rt = (tok: string) =>
-          post(a, tokenUrlV2, {
+          postForm(a, tokenUrlV2, {
             grant_type: 'refresh_token',
             client_id: app(s.creds, 'public').clientId,
             refresh_token: tok,
@@ -573,7 +533,7 @@ describe('identity security checklist (identity.md §7)', () => {
 
     it('device code: pending → 70016 (authorization_pending, no Retry-After); unknown → invalid_grant', async () => {
       const pub = app(s.creds, 'public')
-      const dc = await post(a, `/${s.creds.tenantId}/oauth2/v2.0/devicecode`, {
+      const dc = await postForm(a, `/${s.creds.tenantId}/oauth2/v2.0/devicecode`, {
         client_id: pub.clientId,
         scope: `${MDE}/Alert.Read openid profile offline_access`,
       })
@@ -581,7 +541,7 @@ describe('identity security checklist (identity.md §7)', () => {
       assert.equal(dc.body.interval, 5)
       assert.match(dc.body.message as string, new RegExp(dc.body.user_code as string))
       for (const gt of ['device_code', 'urn:ietf:params:oauth:grant-type:device_code']) {
-        const poll = await post(a, tokenUrlV2, {
+        const poll = await postForm(a, tokenUrlV2, {
           grant_type: gt,
           client_id: pub.clientId,
           device_code: dc.body.device_code as string,
@@ -592,7 +552,7 @@ describe('identity security checklist (identity.md §7)', () => {
       }
       assert.equal(
         (
-          await post(a, tokenUrlV2, {
+          await postForm(a, tokenUrlV2, {
             grant_type: 'device_code',
             client_id: pub.clientId,
             device_code: 'nope',
@@ -606,7 +566,7 @@ describe('identity security checklist (identity.md §7)', () => {
       const pub = app(s.creds, 'public')
       const reader = user(s.creds, 'reader')
       for (const alias of ['organizations', 'common']) {
-        const r = await post(a, `/${alias}/oauth2/v2.0/token`, {
+        const r = await postForm(a, `/${alias}/oauth2/v2.0/token`, {
           grant_type: 'password',
           client_id: pub.clientId,
           username: reader.upn,
@@ -634,7 +594,7 @@ describe('identity security checklist (identity.md §7)', () => {
       })
       assert.match(r.body, /コードの入力/)
       assert.match(r.body, /lang="ja"/)
-      const dc = await post(a, `/${s.creds.tenantId}/oauth2/v2.0/devicecode?mkt=ja-JP`, {
+      const dc = await postForm(a, `/${s.creds.tenantId}/oauth2/v2.0/devicecode?mkt=ja-JP`, {
         client_id: app(s.creds, 'public').clientId,
         scope: `${MDE}/Alert.Read`,
       })

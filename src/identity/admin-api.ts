@@ -4,7 +4,7 @@ import { RBAC_PERMISSIONS } from '../schema/permissions.js'
 import { createAuthorizer } from './authorizer.js'
 import { safeRedirectUri } from './browser-routes.js'
 import { addCertificate, addSecret } from './credentials-admin.js'
-import type { Tenant, User } from './directory/types.js'
+import type { AppCredential, Tenant, User } from './directory/types.js'
 import { EntraError } from './entra-error.js'
 import type { IdentityService } from './identity-service.js'
 import { AuthenticationError, type Principal } from './principal.js'
@@ -100,6 +100,26 @@ const resourceOf = (id: string | undefined): ResourceDef => {
   throw new AdminError(400, 'InvalidInput', `Unknown resource '${id}'.`)
 }
 
+/** A credential as the admin API shows it: never the secret's hash or the certificate's key material. */
+function credentialView(c: AppCredential) {
+  return c.kind === 'secret'
+    ? {
+        id: c.id,
+        kind: c.kind,
+        displayName: c.displayName,
+        hint: c.hint,
+        expiresAt: new Date(c.expiresAt).toISOString(),
+      }
+    : {
+        id: c.id,
+        kind: c.kind,
+        displayName: c.displayName,
+        thumbprintSha1: c.thumbprintSha1,
+        thumbprintSha256: c.thumbprintSha256,
+        expiresAt: new Date(c.expiresAt).toISOString(),
+      }
+}
+
 export function registerAdminApi(app: FastifyInstance, svc: IdentityService): void {
   const authorizer = createAuthorizer(svc, { resource: ADMIN_RESOURCE })
 
@@ -165,21 +185,17 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     })
   }
 
-  type Handler = (req: FastifyRequest, p: Principal, params: Record<string, string>) => Promise<unknown>
-  const route = (
-    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
-    path: string,
-    access: Access,
-    fn: Handler,
-    status = 200,
-  ) =>
+  type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+  type Params = Record<string, string>
+  type Handler = (req: FastifyRequest, p: Principal, params: Params) => Promise<unknown>
+  const route = (method: Method, path: string, access: Access, fn: Handler, status = 200) =>
     app.route({
       method,
       url: `/admin/v1${path}`,
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         try {
           const p = await principalOf(req, access)
-          const out = await fn(req, p, req.params as Record<string, string>)
+          const out = await fn(req, p, req.params as Params)
           if (out === undefined) return reply.code(204).send()
           return reply.code(status).header('cache-control', 'no-store').send(out)
         } catch (err) {
@@ -216,6 +232,44 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
       },
     })
 
+  /** A route under `/tenants/:tenant`: the handler gets the tenant the caller may administer. */
+  const tenantRoute = (
+    method: Method,
+    path: string,
+    access: Access,
+    fn: (req: FastifyRequest, p: Principal, t: Tenant, params: Params) => Promise<unknown>,
+    status = 200,
+  ) =>
+    route(
+      method,
+      `/tenants/:tenant${path}`,
+      access,
+      async (req, p, params) => fn(req, p, await tenantFor(p, params.tenant!), params),
+      status,
+    )
+  /**
+   * Routes under `/tenants/:tenant/<collection>/:<param>`: the handler gets the tenant and the object
+   * of that tenant the path names (`find` answers 404 for another tenant's).
+   */
+  const nestedRoutes =
+    <T>(collection: string, param: string, find: (t: Tenant, ref: string) => Promise<T>) =>
+    (
+      method: Method,
+      path: string,
+      access: Access,
+      fn: (req: FastifyRequest, p: Principal, t: Tenant, x: T, params: Params) => Promise<unknown>,
+      status = 200,
+    ) =>
+      tenantRoute(
+        method,
+        `/${collection}/:${param}${path}`,
+        access,
+        async (req, p, t, params) => fn(req, p, t, await find(t, params[param]!), params),
+        status,
+      )
+  const appRoute = nestedRoutes('applications', 'app', appIn)
+  const userRoute = nestedRoutes('users', 'user', userIn)
+
   // ---- tenants ----
   route('GET', '/tenants', 'read', async (_req, p) => {
     const own = await svc.tenant(p.tenantId)
@@ -247,19 +301,17 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     },
     201,
   )
-  route('GET', '/tenants/:tenant', 'read', async (_req, p, { tenant }) => tenantFor(p, tenant!))
-  route('DELETE', '/tenants/:tenant', 'tenants', async (req, p, { tenant }) => {
-    const t = await tenantFor(p, tenant!)
+  tenantRoute('GET', '', 'read', (_req, _p, t) => Promise.resolve(t))
+  tenantRoute('DELETE', '', 'tenants', async (req, p, t) => {
     if (t.isSystem) throw new AdminError(400, 'DisallowedOperation', 'The system tenant cannot be deleted.')
     await svc.directory.deleteTenant(t.id)
     changed(req, p, t.id, 'deleteTenant', t.id)
   })
-  route(
+  tenantRoute(
     'POST',
-    '/tenants/:tenant/domains',
+    '/domains',
     'tenants',
-    async (req, p, { tenant }) => {
-      const t = await tenantFor(p, tenant!)
+    async (req, p, t) => {
       const b = parse(z.object({ domain: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i) }), req.body)
       if (await svc.directory.findTenant(b.domain))
         throw new AdminError(409, 'Conflict', `Domain ${b.domain} is already in use.`)
@@ -271,16 +323,14 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
   )
 
   // ---- applications ----
-  const T = '/tenants/:tenant'
-  route('GET', `${T}/applications`, 'read', async (_req, p, { tenant }) => ({
-    value: await svc.directory.listApplications((await tenantFor(p, tenant!)).id),
+  tenantRoute('GET', '/applications', 'read', async (_req, _p, t) => ({
+    value: await svc.directory.listApplications(t.id),
   }))
-  route(
+  tenantRoute(
     'POST',
-    `${T}/applications`,
+    '/applications',
     'write',
-    async (req, p, { tenant }) => {
-      const t = await tenantFor(p, tenant!)
+    async (req, p, t) => {
       const b = parse(appBody, req.body)
       for (const perm of b.applicationPermissions ?? [])
         if (!MDE_RESOURCE.applicationPermissions.includes(perm))
@@ -306,57 +356,27 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     },
     201,
   )
-  route('GET', `${T}/applications/:app`, 'read', async (_req, p, { tenant, app: id }) =>
-    appIn(await tenantFor(p, tenant!), id!),
-  )
-  route('PATCH', `${T}/applications/:app`, 'write', async (req, p, { tenant, app: id }) => {
-    const t = await tenantFor(p, tenant!)
-    const a = await appIn(t, id!)
+  appRoute('GET', '', 'read', (_req, _p, _t, a) => Promise.resolve(a))
+  appRoute('PATCH', '', 'write', async (req, p, t, a) => {
     const b = parse(appPatch, req.body)
     const out = await svc.directory.updateApplication(a.appId, b)
     changed(req, p, t.id, 'updateApplication', a.appId, b)
     return out
   })
-  route('DELETE', `${T}/applications/:app`, 'write', async (req, p, { tenant, app: id }) => {
-    const t = await tenantFor(p, tenant!)
-    const a = await appIn(t, id!)
+  appRoute('DELETE', '', 'write', async (req, p, t, a) => {
     await svc.directory.deleteApplication(a.appId)
     changed(req, p, t.id, 'deleteApplication', a.appId)
   })
 
   // ---- credentials ----
-  const A = `${T}/applications/:app`
-  const credList = async (p: Principal, tenant: string, id: string) => {
-    const a = await appIn(await tenantFor(p, tenant), id)
-    return (await svc.directory.listCredentials(a.appId)).map((c) =>
-      c.kind === 'secret'
-        ? {
-            id: c.id,
-            kind: c.kind,
-            displayName: c.displayName,
-            hint: c.hint,
-            expiresAt: new Date(c.expiresAt).toISOString(),
-          }
-        : {
-            id: c.id,
-            kind: c.kind,
-            displayName: c.displayName,
-            thumbprintSha1: c.thumbprintSha1,
-            thumbprintSha256: c.thumbprintSha256,
-            expiresAt: new Date(c.expiresAt).toISOString(),
-          },
-    )
-  }
-  route('GET', `${A}/credentials`, 'read', async (_req, p, { tenant, app: id }) => ({
-    value: await credList(p, tenant!, id!),
+  appRoute('GET', '/credentials', 'read', async (_req, _p, _t, a) => ({
+    value: (await svc.directory.listCredentials(a.appId)).map(credentialView),
   }))
-  route(
+  appRoute(
     'POST',
-    `${A}/secrets`,
+    '/secrets',
     'write',
-    async (req, p, { tenant, app: id }) => {
-      const t = await tenantFor(p, tenant!)
-      const a = await appIn(t, id!)
+    async (req, p, t, a) => {
       const b = parse(
         z.object({
           displayName: z.string().max(200).optional(),
@@ -375,13 +395,11 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     },
     201,
   )
-  route(
+  appRoute(
     'POST',
-    `${A}/certificates`,
+    '/certificates',
     'write',
-    async (req, p, { tenant, app: id }) => {
-      const t = await tenantFor(p, tenant!)
-      const a = await appIn(t, id!)
+    async (req, p, t, a) => {
       const b = parse(
         z.object({ pem: z.string().min(100), displayName: z.string().max(200).optional() }),
         req.body,
@@ -391,42 +409,25 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
         credentialId: c.id,
         thumbprintSha256: c.thumbprintSha256,
       })
-      return {
-        id: c.id,
-        kind: c.kind,
-        displayName: c.displayName,
-        thumbprintSha1: c.thumbprintSha1,
-        thumbprintSha256: c.thumbprintSha256,
-        expiresAt: new Date(c.expiresAt).toISOString(),
-      }
+      return credentialView(c)
     },
     201,
   )
-  route(
-    'DELETE',
-    `${A}/credentials/:credential`,
-    'write',
-    async (req, p, { tenant, app: id, credential }) => {
-      const t = await tenantFor(p, tenant!)
-      const a = await appIn(t, id!)
-      if (!(await svc.directory.removeCredential(a.appId, credential!)))
-        throw new AdminError(404, 'NotFound', `Credential '${credential}' not found.`)
-      changed(req, p, t.id, 'removeCredential', a.appId, { credentialId: credential })
-    },
-  )
+  appRoute('DELETE', '/credentials/:credential', 'write', async (req, p, t, a, { credential }) => {
+    if (!(await svc.directory.removeCredential(a.appId, credential!)))
+      throw new AdminError(404, 'NotFound', `Credential '${credential}' not found.`)
+    changed(req, p, t.id, 'removeCredential', a.appId, { credentialId: credential })
+  })
 
   // ---- application permissions (admin-consented app roles) ----
-  route('GET', `${A}/permissions`, 'read', async (_req, p, { tenant, app: id }) => {
-    const a = await appIn(await tenantFor(p, tenant!), id!)
-    return { value: await svc.directory.listAppRoles(a.appId) }
-  })
-  route(
+  appRoute('GET', '/permissions', 'read', async (_req, _p, _t, a) => ({
+    value: await svc.directory.listAppRoles(a.appId),
+  }))
+  appRoute(
     'POST',
-    `${A}/permissions`,
+    '/permissions',
     'write',
-    async (req, p, { tenant, app: id }) => {
-      const t = await tenantFor(p, tenant!)
-      const a = await appIn(t, id!)
+    async (req, p, t, a) => {
       const b = parse(
         z.object({ permissions: z.array(z.string()).min(1), resource: z.string().optional() }),
         req.body,
@@ -447,32 +448,22 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     },
     201,
   )
-  route(
-    'DELETE',
-    `${A}/permissions/:permission`,
-    'write',
-    async (req, p, { tenant, app: id, permission }) => {
-      const t = await tenantFor(p, tenant!)
-      const a = await appIn(t, id!)
-      const res = resourceOf((req.query as Record<string, string | undefined>).resource)
-      if (!(await svc.directory.revokeAppRole(a.appId, res.appId, permission!)))
-        throw new AdminError(404, 'NotFound', `Permission '${permission}' is not granted.`)
-      changed(req, p, t.id, 'revokeAppRole', a.appId, { resource: res.appId, permission })
-    },
-  )
+  appRoute('DELETE', '/permissions/:permission', 'write', async (req, p, t, a, { permission }) => {
+    const res = resourceOf((req.query as Record<string, string | undefined>).resource)
+    if (!(await svc.directory.revokeAppRole(a.appId, res.appId, permission!)))
+      throw new AdminError(404, 'NotFound', `Permission '${permission}' is not granted.`)
+    changed(req, p, t.id, 'revokeAppRole', a.appId, { resource: res.appId, permission })
+  })
 
   // ---- delegated consent ----
-  route('GET', `${A}/consents`, 'read', async (_req, p, { tenant, app: id }) => {
-    const a = await appIn(await tenantFor(p, tenant!), id!)
-    return { value: await svc.directory.listDelegated(a.appId) }
-  })
-  route(
+  appRoute('GET', '/consents', 'read', async (_req, _p, _t, a) => ({
+    value: await svc.directory.listDelegated(a.appId),
+  }))
+  appRoute(
     'POST',
-    `${A}/consents`,
+    '/consents',
     'write',
-    async (req, p, { tenant, app: id }) => {
-      const t = await tenantFor(p, tenant!)
-      const a = await appIn(t, id!)
+    async (req, p, t, a) => {
       const b = parse(
         z.object({
           scopes: z.array(z.string()).min(1),
@@ -501,9 +492,7 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     },
     201,
   )
-  route('DELETE', `${A}/consents/:scope`, 'write', async (req, p, { tenant, app: id, scope }) => {
-    const t = await tenantFor(p, tenant!)
-    const a = await appIn(t, id!)
+  appRoute('DELETE', '/consents/:scope', 'write', async (req, p, t, a, { scope }) => {
     const q = req.query as Record<string, string | undefined>
     const principalId = q.user ? (await userIn(t, q.user)).id : ''
     const ok = await svc.directory.revokeDelegated({
@@ -515,9 +504,7 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     if (!ok) throw new AdminError(404, 'NotFound', `Consent for '${scope}' not found.`)
     changed(req, p, t.id, 'revokeConsent', a.appId, { scope, principalId: principalId || 'AllPrincipals' })
   })
-  route('POST', `${A}/adminConsent`, 'write', async (req, p, { tenant, app: id }) => {
-    const t = await tenantFor(p, tenant!)
-    const a = await appIn(t, id!)
+  appRoute('POST', '/adminConsent', 'write', async (req, p, t, a) => {
     for (const [resourceAppId, perms] of Object.entries(a.requiredPermissions)) {
       for (const perm of perms.application)
         await svc.directory.grantAppRole(t.id, a.appId, resourceAppId, perm)
@@ -545,19 +532,15 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
       access: await svc.directory.userAccess(u.tenantId, u.id),
     }
   }
-  route('GET', `${T}/users`, 'read', async (_req, p, { tenant }) => {
-    const t = await tenantFor(p, tenant!)
-    return { value: await Promise.all((await svc.directory.listUsers(t.id)).map(showUser)) }
-  })
-  route('GET', `${T}/users/:user`, 'read', async (_req, p, { tenant, user }) =>
-    showUser(await userIn(await tenantFor(p, tenant!), user!)),
-  )
-  route(
+  tenantRoute('GET', '/users', 'read', async (_req, _p, t) => ({
+    value: await Promise.all((await svc.directory.listUsers(t.id)).map(showUser)),
+  }))
+  userRoute('GET', '', 'read', async (_req, _p, _t, u) => showUser(u))
+  tenantRoute(
     'POST',
-    `${T}/users`,
+    '/users',
     'write',
-    async (req, p, { tenant }) => {
-      const t = await tenantFor(p, tenant!)
+    async (req, p, t) => {
       const b = parse(userBody, req.body)
       // As in Entra, the UPN suffix must be one of the tenant's own domains (no squatting of others' names).
       const suffix = b.userPrincipalName.slice(b.userPrincipalName.indexOf('@') + 1).toLowerCase()
@@ -584,9 +567,7 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     },
     201,
   )
-  route('PATCH', `${T}/users/:user`, 'write', async (req, p, { tenant, user }) => {
-    const t = await tenantFor(p, tenant!)
-    const u = await userIn(t, user!)
+  userRoute('PATCH', '', 'write', async (req, p, t, u) => {
     const b = parse(
       z.object({
         displayName: z.string().min(1).optional(),
@@ -604,20 +585,16 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     changed(req, p, t.id, 'updateUser', u.id, { enabled: b.enabled, passwordChanged: Boolean(b.password) })
     return showUser(next!)
   })
-  route('DELETE', `${T}/users/:user`, 'write', async (req, p, { tenant, user }) => {
-    const t = await tenantFor(p, tenant!)
-    const u = await userIn(t, user!)
+  userRoute('DELETE', '', 'write', async (req, p, t, u) => {
     await svc.state.revokeUserTokens(u.id)
     await svc.directory.deleteUser(t.id, u.id)
     changed(req, p, t.id, 'deleteUser', u.id)
   })
-  route(
+  userRoute(
     'POST',
-    `${T}/users/:user/roles`,
+    '/roles',
     'write',
-    async (req, p, { tenant, user }) => {
-      const t = await tenantFor(p, tenant!)
-      const u = await userIn(t, user!)
+    async (req, p, t, u) => {
       const b = parse(z.object({ roleId: z.number().int() }), req.body)
       if (!(await svc.directory.listRoles(t.id)).some((r) => r.id === b.roleId))
         throw new AdminError(404, 'NotFound', `Role ${b.roleId} not found.`)
@@ -627,27 +604,22 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     },
     201,
   )
-  route('DELETE', `${T}/users/:user/roles/:role`, 'write', async (req, p, { tenant, user, role }) => {
-    const t = await tenantFor(p, tenant!)
-    const u = await userIn(t, user!)
+  userRoute('DELETE', '/roles/:role', 'write', async (req, p, t, u, { role }) => {
     if (!(await svc.directory.unassignRole(t.id, u.id, Number(role))))
       throw new AdminError(404, 'NotFound', `Role ${role} is not assigned.`)
     changed(req, p, t.id, 'unassignRole', u.id, { roleId: Number(role) })
   })
-  route('POST', `${T}/users/:user/revokeSessions`, 'write', async (req, p, { tenant, user }) => {
-    const t = await tenantFor(p, tenant!)
-    const u = await userIn(t, user!)
+  userRoute('POST', '/revokeSessions', 'write', async (req, p, t, u) => {
     const n = await svc.state.revokeUserTokens(u.id)
     changed(req, p, t.id, 'revokeSessions', u.id, { families: n })
     return { revokedTokenFamilies: n }
   })
 
   // ---- RBAC roles and device groups ----
-  route('GET', `${T}/roles`, 'read', async (_req, p, { tenant }) => ({
-    value: await svc.directory.listRoles((await tenantFor(p, tenant!)).id),
+  tenantRoute('GET', '/roles', 'read', async (_req, _p, t) => ({
+    value: await svc.directory.listRoles(t.id),
   }))
-  route('PUT', `${T}/roles/:role`, 'write', async (req, p, { tenant, role }) => {
-    const t = await tenantFor(p, tenant!)
+  tenantRoute('PUT', '/roles/:role', 'write', async (req, p, t, { role }) => {
     const id = Number(role)
     if (!Number.isInteger(id) || id < 1)
       throw new AdminError(400, 'InvalidInput', 'Role ids are positive integers.')
@@ -656,17 +628,15 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     changed(req, p, t.id, 'setRole', String(id), b)
     return (await svc.directory.listRoles(t.id)).find((r) => r.id === id)
   })
-  route('DELETE', `${T}/roles/:role`, 'write', async (req, p, { tenant, role }) => {
-    const t = await tenantFor(p, tenant!)
+  tenantRoute('DELETE', '/roles/:role', 'write', async (req, p, t, { role }) => {
     if (!(await svc.directory.deleteRole(t.id, Number(role))))
       throw new AdminError(404, 'NotFound', `Role ${role} not found.`)
     changed(req, p, t.id, 'deleteRole', String(role))
   })
-  route('GET', `${T}/device-groups`, 'read', async (_req, p, { tenant }) => ({
-    value: await svc.directory.listDeviceGroups((await tenantFor(p, tenant!)).id),
+  tenantRoute('GET', '/device-groups', 'read', async (_req, _p, t) => ({
+    value: await svc.directory.listDeviceGroups(t.id),
   }))
-  route('PUT', `${T}/device-groups/:group`, 'write', async (req, p, { tenant, group }) => {
-    const t = await tenantFor(p, tenant!)
+  tenantRoute('PUT', '/device-groups/:group', 'write', async (req, p, t, { group }) => {
     const id = Number(group)
     if (!Number.isInteger(id) || id < 1)
       throw new AdminError(
@@ -679,16 +649,14 @@ export function registerAdminApi(app: FastifyInstance, svc: IdentityService): vo
     changed(req, p, t.id, 'setDeviceGroup', String(id), b)
     return (await svc.directory.listDeviceGroups(t.id)).find((g) => g.id === id)
   })
-  route('DELETE', `${T}/device-groups/:group`, 'write', async (req, p, { tenant, group }) => {
-    const t = await tenantFor(p, tenant!)
+  tenantRoute('DELETE', '/device-groups/:group', 'write', async (req, p, t, { group }) => {
     if (!(await svc.directory.deleteDeviceGroup(t.id, Number(group))))
       throw new AdminError(404, 'NotFound', `Device group ${group} not found.`)
     changed(req, p, t.id, 'deleteDeviceGroup', String(group))
   })
 
   // ---- audit ----
-  route('GET', `${T}/audit`, 'read', async (req, p, { tenant }) => {
-    const t = await tenantFor(p, tenant!)
+  tenantRoute('GET', '/audit', 'read', async (req, _p, t) => {
     const q = req.query as Record<string, string | undefined>
     const since = q.since ? Date.parse(q.since) : undefined
     const events = await svc.audit.list({

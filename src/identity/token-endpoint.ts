@@ -4,7 +4,7 @@ import { authenticateClient, type AuthenticatedClient, type TokenRequestContext 
 import type { Tenant, User } from './directory/types.js'
 import { EntraError } from './entra-error.js'
 import type { IdentityService } from './identity-service.js'
-import { issueAppToken, issueUserTokens, type TokenResponse } from './issue-tokens.js'
+import { issueAppToken, issueUserTokens, type TokenResponse, type UserTokenRequest } from './issue-tokens.js'
 import { parseV1Resource, parseV2Scope, type ScopeRequest } from './resources.js'
 import { DUMMY_PASSWORD_HASH, tokenDigest, verifyPassword } from './secrets.js'
 
@@ -82,6 +82,31 @@ function audit(
   })
 }
 
+/** Issues a user's tokens at the end of a user grant and audits the issue (`session`: what the grant carries over). */
+async function userGrantTokens(
+  svc: IdentityService,
+  ctx: TokenRequestContext,
+  a: AuthenticatedClient,
+  grant: string,
+  user: User,
+  target: ScopeRequest,
+  session: Pick<UserTokenRequest, 'nonce' | 'family' | 'authTime' | 'amr'>,
+): Promise<TokenResponse> {
+  const { body, scp } = await issueUserTokens(svc, {
+    client: a.client,
+    acr: a.acr,
+    user,
+    target,
+    endpoint: ctx.endpoint,
+    origin: ctx.origin,
+    clientInfoRequested: ctx.params.client_info === '1',
+    ip: ctx.ip,
+    ...session,
+  })
+  audit(svc, ctx, a, grant, { resource: target.audience, scp }, user.id)
+  return body
+}
+
 async function clientCredentials(svc: IdentityService, ctx: TokenRequestContext, where: ResolvedTenant) {
   if (!where.tenant) throw new EntraError(9001023)
   const a = await authenticateClient(svc, ctx, where.tenant.id)
@@ -128,22 +153,12 @@ async function passwordGrant(svc: IdentityService, ctx: TokenRequestContext, whe
   const tenantName = where.tenant?.defaultDomain ?? a.client.tenant.defaultDomain
   const target = parseTarget(svc, ctx.endpoint, ctx.params, tenantName)
   const user = await checkPassword(svc, ctx, username, password, a.client.tenant.id)
-  const { body, scp } = await issueUserTokens(svc, {
-    client: a.client,
-    acr: a.acr,
-    user,
-    target,
-    endpoint: ctx.endpoint,
-    origin: ctx.origin,
+  return userGrantTokens(svc, ctx, a, 'password', user, target, {
     nonce: null,
-    clientInfoRequested: ctx.params.client_info === '1',
     family: null,
     authTime: svc.clock.nowMs(),
     amr: ['pwd'],
-    ip: ctx.ip,
   })
-  audit(svc, ctx, a, 'password', { resource: target.audience, scp }, user.id)
-  return body
 }
 
 /**
@@ -258,22 +273,12 @@ async function authorizationCode(svc: IdentityService, ctx: TokenRequestContext,
     },
     a.client.tenant.defaultDomain,
   )
-  const { body, scp } = await issueUserTokens(svc, {
-    client: a.client,
-    acr: a.acr,
-    user,
-    target,
-    endpoint: ctx.endpoint,
-    origin: ctx.origin,
+  return userGrantTokens(svc, ctx, a, 'authorization_code', user, target, {
     nonce: c.nonce,
-    clientInfoRequested: ctx.params.client_info === '1',
     family: { id: c.familyId },
     authTime: c.grant.authTime,
     amr: c.grant.amr,
-    ip: ctx.ip,
   })
-  audit(svc, ctx, a, 'authorization_code', { resource: target.audience, scp }, user.id)
-  return body
 }
 
 async function refreshTokenGrant(svc: IdentityService, ctx: TokenRequestContext, where: ResolvedTenant) {
@@ -313,22 +318,15 @@ async function refreshTokenGrant(svc: IdentityService, ctx: TokenRequestContext,
   const resource =
     ctx.params.resource ?? (ctx.endpoint === 'v1' ? 'https://api.securitycenter.microsoft.com' : undefined)
   const target = parseTarget(svc, ctx.endpoint, { scope, resource }, a.client.tenant.defaultDomain)
-  const { body, scp } = await issueUserTokens(svc, {
-    client: a.client,
-    acr: a.acr,
-    user,
-    target: ctx.endpoint === 'v2' ? { ...target, oidc: new Set([...target.oidc, 'offline_access']) } : target,
-    endpoint: ctx.endpoint,
-    origin: ctx.origin,
+  // v2: a refresh always answers with a new refresh token, as if offline_access were asked for again.
+  const issued =
+    ctx.endpoint === 'v2' ? { ...target, oidc: new Set([...target.oidc, 'offline_access']) } : target
+  return userGrantTokens(svc, ctx, a, 'refresh_token', user, issued, {
     nonce: null,
-    clientInfoRequested: ctx.params.client_info === '1',
     family: { id: r.familyId, createdAt: r.createdAt },
     authTime: r.createdAt,
     amr: ['pwd'],
-    ip: ctx.ip,
   })
-  audit(svc, ctx, a, 'refresh_token', { resource: target.audience, scp }, user.id)
-  return body
 }
 
 /** Polls tolerated within one interval before slow_down (RFC 8628 §3.5): one quick retry is fine. */
@@ -372,20 +370,10 @@ async function deviceCodeGrant(svc: IdentityService, ctx: TokenRequestContext, w
     { scope: rec.request.scope, resource: rec.request.resource ?? undefined },
     a.client.tenant.defaultDomain,
   )
-  const { body, scp } = await issueUserTokens(svc, {
-    client: a.client,
-    acr: a.acr,
-    user,
-    target,
-    endpoint: ctx.endpoint,
-    origin: ctx.origin,
+  return userGrantTokens(svc, ctx, a, 'device_code', user, target, {
     nonce: null,
-    clientInfoRequested: ctx.params.client_info === '1',
     family: null,
     authTime: svc.clock.nowMs(),
     amr: ['pwd'],
-    ip: ctx.ip,
   })
-  audit(svc, ctx, a, 'device_code', { resource: target.audience, scp }, user.id)
-  return body
 }

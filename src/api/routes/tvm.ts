@@ -20,9 +20,7 @@ import { toWire, wireShape } from '../wire.js'
  * device-group scoped, as in MDE); machine references and per-machine vulnerabilities are filtered to
  * the caller's device groups in user context.
  */
-const softwareShape = wireShape(softwareEntity)
 const vulnShape = wireShape(vulnerabilityEntity)
-const recShape = wireShape(recommendationEntity)
 
 /** One entity of a set by id (case-insensitive), or 404 ResourceNotFound naming it. */
 async function findById(call: Call, entity: EntityDef, what: string): Promise<Row> {
@@ -64,51 +62,103 @@ async function machineReferences(
   })
 }
 
-const entitySet = (
-  url: string,
-  operation: string,
-  requirement: RouteSpec['requirement'],
-  entity: EntityDef,
-  model: (typeof models)[keyof typeof models],
-  context: string,
-): RouteSpec => ({
+/** One TVM entity set: its URL segment, names, the link table to machines, and who may read it. */
+interface TvmSet {
+  /** URL segment (`/Software`) and operation prefix (`software`). */
+  url: string
+  operation: string
+  requirement: RouteSpec['requirement']
+  entity: EntityDef
+  model: (typeof models)[keyof typeof models]
+  /** `@odata.context` entity-set name (`Software`, `Vulnerabilities`, …). */
+  context: string
+  /** Entity name in 404 messages. */
+  what: string
+  /** The table linking machines to this set, and its column holding the set's id. */
+  machineLink: { table: string; column: string }
+}
+
+const software: TvmSet = {
+  url: '/Software',
+  operation: 'software',
+  requirement: perms.softwareRead,
+  entity: softwareEntity,
+  model: models.software,
+  context: 'Software',
+  what: 'Software',
+  machineLink: { table: 'machine_software', column: 'softwareId' },
+}
+const vulnerabilities: TvmSet = {
+  url: '/vulnerabilities',
+  operation: 'vulnerabilities',
+  requirement: perms.vulnerabilityRead,
+  entity: vulnerabilityEntity,
+  model: models.vulnerabilities,
+  context: 'Vulnerabilities',
+  what: 'Vulnerability',
+  machineLink: { table: 'machine_vulnerabilities', column: 'cveId' },
+}
+const recommendations: TvmSet = {
+  url: '/recommendations',
+  operation: 'recommendations',
+  requirement: perms.recommendationRead,
+  entity: recommendationEntity,
+  model: models.recommendations,
+  context: 'Recommendations',
+  what: 'Recommendation',
+  machineLink: { table: 'machine_recommendations', column: 'recommendationId' },
+}
+
+/** `GET <set>`: the OData list. */
+const listRoute = (set: TvmSet): RouteSpec => ({
   method: 'GET',
-  url,
-  operation,
-  requirement,
+  url: set.url,
+  operation: `${set.operation}.list`,
+  requirement: set.requirement,
   handler: (c) =>
     sendList(c, {
-      entity,
-      model,
-      context,
+      entity: set.entity,
+      model: set.model,
+      context: set.context,
       defaultOrder: [{ column: 'id', desc: false }],
     }),
 })
 
+/** `GET <set>/:id`: one entity. */
+const getRoute = (set: TvmSet): RouteSpec => ({
+  method: 'GET',
+  url: `${set.url}/:id`,
+  operation: `${set.operation}.get`,
+  requirement: set.requirement,
+  handler: async (c) =>
+    sendEntity(
+      c,
+      `${set.context}/$entity`,
+      toWire(wireShape(set.entity), await findById(c, set.entity, set.what)),
+    ),
+})
+
+/** `GET <set>/:id/machineReferences`: the machines the entity concerns. */
+const machineReferencesRoute = (set: TvmSet): RouteSpec => ({
+  method: 'GET',
+  url: `${set.url}/:id/machineReferences`,
+  operation: `${set.operation}.machineReferences`,
+  requirement: set.requirement,
+  handler: async (c) => {
+    const e = await findById(c, set.entity, set.what)
+    const { table, column } = set.machineLink
+    return machineReferences(
+      c,
+      (b, t) =>
+        `SELECT "machineId" FROM ${table} WHERE "tenantId" = ${t} AND "${column}" = ${b.p(String(e.id))}`,
+    )
+  },
+})
+
 export const tvmRoutes: RouteSpec[] = [
-  entitySet('/Software', 'software.list', perms.softwareRead, softwareEntity, models.software, 'Software'),
-  {
-    method: 'GET',
-    url: '/Software/:id',
-    operation: 'software.get',
-    requirement: perms.softwareRead,
-    handler: async (c) =>
-      sendEntity(c, 'Software/$entity', toWire(softwareShape, await findById(c, softwareEntity, 'Software'))),
-  },
-  {
-    method: 'GET',
-    url: '/Software/:id/machineReferences',
-    operation: 'software.machineReferences',
-    requirement: perms.softwareRead,
-    handler: async (c) => {
-      const sw = await findById(c, softwareEntity, 'Software')
-      return machineReferences(
-        c,
-        (b, t) =>
-          `SELECT "machineId" FROM machine_software WHERE "tenantId" = ${t} AND "softwareId" = ${b.p(String(sw.id))}`,
-      )
-    },
-  },
+  listRoute(software),
+  getRoute(software),
+  machineReferencesRoute(software),
   {
     method: 'GET',
     url: '/Software/:id/vulnerabilities',
@@ -129,14 +179,7 @@ export const tvmRoutes: RouteSpec[] = [
       })
     },
   },
-  entitySet(
-    '/vulnerabilities',
-    'vulnerabilities.list',
-    perms.vulnerabilityRead,
-    vulnerabilityEntity,
-    models.vulnerabilities,
-    'Vulnerabilities',
-  ),
+  listRoute(vulnerabilities),
   {
     method: 'GET',
     url: '/vulnerabilities/machinesVulnerabilities',
@@ -151,64 +194,9 @@ export const tvmRoutes: RouteSpec[] = [
         where: (b, t) => [scopeCondition(c.principal, b, t, { machineIdColumn: '"machineId"' })],
       }),
   },
-  {
-    method: 'GET',
-    url: '/vulnerabilities/:id',
-    operation: 'vulnerabilities.get',
-    requirement: perms.vulnerabilityRead,
-    handler: async (c) =>
-      sendEntity(
-        c,
-        'Vulnerabilities/$entity',
-        toWire(vulnShape, await findById(c, vulnerabilityEntity, 'Vulnerability')),
-      ),
-  },
-  {
-    method: 'GET',
-    url: '/vulnerabilities/:id/machineReferences',
-    operation: 'vulnerabilities.machineReferences',
-    requirement: perms.vulnerabilityRead,
-    handler: async (c) => {
-      const v = await findById(c, vulnerabilityEntity, 'Vulnerability')
-      return machineReferences(
-        c,
-        (b, t) =>
-          `SELECT "machineId" FROM machine_vulnerabilities WHERE "tenantId" = ${t} AND "cveId" = ${b.p(String(v.id))}`,
-      )
-    },
-  },
-  entitySet(
-    '/recommendations',
-    'recommendations.list',
-    perms.recommendationRead,
-    recommendationEntity,
-    models.recommendations,
-    'Recommendations',
-  ),
-  {
-    method: 'GET',
-    url: '/recommendations/:id',
-    operation: 'recommendations.get',
-    requirement: perms.recommendationRead,
-    handler: async (c) =>
-      sendEntity(
-        c,
-        'Recommendations/$entity',
-        toWire(recShape, await findById(c, recommendationEntity, 'Recommendation')),
-      ),
-  },
-  {
-    method: 'GET',
-    url: '/recommendations/:id/machineReferences',
-    operation: 'recommendations.machineReferences',
-    requirement: perms.recommendationRead,
-    handler: async (c) => {
-      const r = await findById(c, recommendationEntity, 'Recommendation')
-      return machineReferences(
-        c,
-        (b, t) =>
-          `SELECT "machineId" FROM machine_recommendations WHERE "tenantId" = ${t} AND "recommendationId" = ${b.p(String(r.id))}`,
-      )
-    },
-  },
+  getRoute(vulnerabilities),
+  machineReferencesRoute(vulnerabilities),
+  listRoute(recommendations),
+  getRoute(recommendations),
+  machineReferencesRoute(recommendations),
 ]

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import {
   AuthenticationError,
+  invalidTokenChallenge,
   type Authorizer,
   type Principal,
   type RouteRequirement,
@@ -40,10 +41,15 @@ export class MdeAuthenticator {
     return principal
   }
 
-  /** Throws 403 Forbidden naming what is missing. */
+  /** Throws 403 Forbidden naming what is missing (401 for a token issued for another API). */
   authorize(principal: Principal, requirement: RouteRequirement): void {
     const d = this.authorizer.authorize(principal, requirement)
-    if (!d.allowed) throw new MdeError('Forbidden', d.message, { status: d.status })
+    if (d.allowed) return
+    if (d.status === 401)
+      throw new MdeError('Unauthorized', d.message, {
+        headers: { 'WWW-Authenticate': invalidTokenChallenge(d.message) },
+      })
+    throw new MdeError('Forbidden', d.message, { status: d.status })
   }
 }
 

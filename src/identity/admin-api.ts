@@ -94,12 +94,6 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   return r.data
 }
 
-const resourceOf = (id: string | undefined): ResourceDef => {
-  if (!id || id === MDE_RESOURCE.appId || MDE_RESOURCE.identifierUris.includes(id)) return MDE_RESOURCE
-  if (id === ADMIN_RESOURCE.appId || ADMIN_RESOURCE.identifierUris.includes(id)) return ADMIN_RESOURCE
-  throw new AdminError(400, 'InvalidInput', `Unknown resource '${id}'.`)
-}
-
 /** A credential as the admin API shows it: never the secret's hash or the certificate's key material. */
 function credentialView(c: AppCredential) {
   return c.kind === 'secret'
@@ -121,7 +115,15 @@ function credentialView(c: AppCredential) {
 }
 
 export function registerAdminApi(app: FastifyInstance, svc: IdentityService): void {
-  const authorizer = createAuthorizer(svc, { resource: ADMIN_RESOURCE })
+  const authorizer = createAuthorizer(svc, { resources: [ADMIN_RESOURCE] })
+
+  /** A resource by app id or identifier URI (MDE when none is named). */
+  const resourceOf = (id: string | undefined): ResourceDef => {
+    if (!id) return MDE_RESOURCE
+    const r = svc.catalogue.find(id)
+    if (!r) throw new AdminError(400, 'InvalidInput', `Unknown resource '${id}'.`)
+    return r
+  }
 
   async function principalOf(req: FastifyRequest, access: Access): Promise<Principal> {
     const p = await authorizer.authenticate(req.headers.authorization)

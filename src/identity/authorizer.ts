@@ -4,6 +4,7 @@ import { isGuid } from './directory/directory.js'
 import type { IdentityService } from './identity-service.js'
 import {
   AuthenticationError,
+  invalidTokenChallenge,
   type Authorizer,
   type AuthzDecision,
   type Principal,
@@ -20,8 +21,12 @@ const MAX_LIFETIME_SECONDS = 86_400 + CLOCK_SKEW_SECONDS
 const USER_ACCESS_TTL_MS = 30_000
 
 export interface AuthorizerOptions {
-  /** The API this authorizer guards; the `aud` allow-list is derived from it (default: MDE). */
-  resource?: ResourceDef
+  /**
+   * The APIs this authorizer accepts tokens for; the `aud` allow-list is derived from them (default:
+   * MDE only). The principal records which one a token was issued for (`resourceAppId`), and each
+   * route's requirement names the resources it serves (`RouteRequirement.resources`, default MDE).
+   */
+  resources?: readonly ResourceDef[]
   /** Verified-token cache size. */
   cacheEntries?: number
 }
@@ -35,14 +40,8 @@ interface CacheEntry {
   generation: number
 }
 
-/** Printable ASCII only, no quotes or backslashes: descriptions may quote token header values. */
-const headerSafe = (s: string) => s.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, "'")
-
 const invalid = (description: string) =>
-  new AuthenticationError(
-    description,
-    `Bearer error="invalid_token", error_description="${headerSafe(description)}"`,
-  )
+  new AuthenticationError(description, invalidTokenChallenge(description))
 
 /**
  * The resource-side authorizer (identity.md §4.7, §7.1, §7.3). Bearer tokens are verified once with
@@ -56,7 +55,7 @@ export function createAuthorizer(
   svc: IdentityService,
   opts: AuthorizerOptions = {},
 ): Authorizer & { cacheSize(): number } {
-  const resource = opts.resource ?? MDE_RESOURCE
+  const resources = opts.resources?.length ? opts.resources : [MDE_RESOURCE]
   const cache = new TtlCache<string, CacheEntry>(opts.cacheEntries ?? 50_000, () => svc.clock.nowMs())
 
   async function verify(token: string): Promise<{ payload: JWTPayload; kid: string }> {
@@ -97,23 +96,31 @@ export function createAuthorizer(
     return { payload, kid }
   }
 
-  function checkClaims(p: JWTPayload): { tid: string; version: '1.0' | '2.0' } {
+  function checkClaims(p: JWTPayload): { tid: string; version: '1.0' | '2.0'; resource: ResourceDef } {
     const tid = typeof p.tid === 'string' ? p.tid.toLowerCase() : ''
     if (!isGuid(tid)) throw invalid('The token has no valid tenant (tid).')
     const iss = typeof p.iss === 'string' ? p.iss : ''
     const okIss = [...svc.trustedOrigins()].some((o) => iss === `${o}/${tid}/` || iss === `${o}/${tid}/v2.0`)
     if (!okIss) throw invalid('The token issuer is not valid for its tenant.')
     const auds = Array.isArray(p.aud) ? p.aud : [p.aud ?? '']
-    const allowed = svc.catalogue.audiences(resource)
-    if (!auds.some((a) => allowed.has(a))) throw invalid('The token audience is not valid for this API.')
+    const resource = resources.find((r) => {
+      const allowed = svc.catalogue.audiences(r)
+      return auds.some((a) => allowed.has(a))
+    })
+    if (!resource) throw invalid('The token audience is not valid for this API.')
     if (p.idtyp !== 'app' && p.idtyp !== 'user') throw invalid('The token is not an access token.')
     if (typeof p.appid !== 'string' && typeof p.azp !== 'string')
       throw invalid('The token is not an access token.')
     if (p.exp! - p.iat! > MAX_LIFETIME_SECONDS) throw invalid('The token lifetime exceeds the maximum.')
-    return { tid, version: p.ver === '2.0' ? '2.0' : '1.0' }
+    return { tid, version: p.ver === '2.0' ? '2.0' : '1.0', resource }
   }
 
-  async function principalFor(p: JWTPayload, tid: string, version: '1.0' | '2.0'): Promise<Principal> {
+  async function principalFor(
+    p: JWTPayload,
+    tid: string,
+    version: '1.0' | '2.0',
+    resource: ResourceDef,
+  ): Promise<Principal> {
     const tenant = await svc.tenant(tid)
     if (!tenant) throw invalid('The token tenant does not exist.')
     const appId = String(p.appid ?? p.azp)
@@ -125,6 +132,7 @@ export function createAuthorizer(
       tenantId: tid,
       appId,
       appDisplayName: client.app.displayName,
+      resourceAppId: resource.appId,
       objectId: typeof p.oid === 'string' ? p.oid : '',
       token: {
         id: typeof p.uti === 'string' ? p.uti : '',
@@ -174,8 +182,8 @@ export function createAuthorizer(
       throw invalid('The authorization header is not a bearer token.')
     const generation = svc.directoryGeneration
     const { payload, kid } = await verify(token)
-    const { tid, version } = checkClaims(payload)
-    const principal = await principalFor(payload, tid, version)
+    const { tid, version, resource } = checkClaims(payload)
+    const principal = await principalFor(payload, tid, version, resource)
     // Cache until expiry plus the allowed skew, as long as the key stays published.
     cache.set(
       token,
@@ -193,10 +201,20 @@ export function createAuthorizer(
   }
 }
 
+const DEFAULT_RESOURCES: readonly string[] = [MDE_RESOURCE.appId]
+
 const list = (xs: Iterable<string>) => [...xs].sort().join(', ') || '(none)'
 
 /** The decision of identity.md §4.7: app → roles; user → scp AND RBAC (device groups are applied per object). */
 export function decide(principal: Principal, req: RouteRequirement): AuthzDecision {
+  // A token for another API (e.g. a Graph token on an MDE route) is refused like a wrong `aud`.
+  if (!(req.resources ?? DEFAULT_RESOURCES).includes(principal.resourceAppId))
+    return {
+      allowed: false,
+      status: 401,
+      code: 'Unauthorized',
+      message: 'The token audience is not valid for this API.',
+    }
   if (principal.kind === 'application') {
     if (req.application.some((p) => principal.permissions.has(p))) return { allowed: true }
     return {

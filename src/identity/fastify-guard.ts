@@ -1,5 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { AuthenticationError, type Authorizer, type Principal, type RouteRequirement } from './principal.js'
+import {
+  AuthenticationError,
+  invalidTokenChallenge,
+  type Authorizer,
+  type Principal,
+  type RouteRequirement,
+} from './principal.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,6 +35,7 @@ export function bearerGuard(authorizer: Authorizer, requirement: RouteRequiremen
     }
     const d = authorizer.authorize(principal, requirement)
     if (!d.allowed) {
+      if (d.status === 401) reply.header('www-authenticate', invalidTokenChallenge(d.message))
       await reply.code(d.status).send({ error: { code: d.code, message: d.message, target: req.id } })
       return
     }

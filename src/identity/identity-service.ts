@@ -4,7 +4,7 @@ import type { Db } from '../store/db.js'
 import { AuditLog } from './audit-log.js'
 import { Directory } from './directory/directory.js'
 import type { AppCredential, Application, Tenant } from './directory/types.js'
-import { ADMIN_RESOURCE, MDE_RESOURCE, ResourceCatalogue } from './resources.js'
+import { ADMIN_RESOURCE, API_RESOURCES, ResourceCatalogue } from './resources.js'
 import { KeyRing } from './signing-keys.js'
 import { TokenState } from './token-state.js'
 import { TtlCache } from './ttl-cache.js'
@@ -64,7 +64,7 @@ export class IdentityService {
     this.state = new TokenState(db, clock)
     this.keys = new KeyRing(db, clock, log, options.signingKeyRotationDays)
     this.audit = new AuditLog(db, clock, log)
-    this.catalogue = new ResourceCatalogue([MDE_RESOURCE, ADMIN_RESOURCE], () => this.apiAliases())
+    this.catalogue = new ResourceCatalogue([...API_RESOURCES, ADMIN_RESOURCE], () => this.apiAliases())
     const now = () => clock.nowMs()
     this.#clients = new TtlCache(10_000, now)
     this.#tenants = new TtlCache(10_000, now)

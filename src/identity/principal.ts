@@ -12,6 +12,8 @@ export interface Principal {
   /** Client application id (`appid` v1 / `azp` v2). */
   appId: string
   appDisplayName: string | null
+  /** The API the token was issued for (its `aud`, resolved to the resource's app id). */
+  resourceAppId: string
   /** `oid`: the service principal (application context) or the user object id (user context). */
   objectId: string
   userPrincipalName: string | null
@@ -36,18 +38,31 @@ export interface RouteRequirement {
   delegated: readonly string[]
   /** The RBAC permission a user's role must also grant (user context); any one of the list. */
   rbac?: readonly RbacPermission[]
+  /**
+   * App ids of the APIs whose tokens the route accepts (default: the MDE API only); a token for any
+   * other resource is refused with 401, as a wrong audience.
+   */
+  resources?: readonly string[]
 }
 
 export type AuthzDecision =
   | { allowed: true }
   | {
       allowed: false
-      status: 403
-      /** MDE error code, normally `Forbidden`. */
+      /** 401 for a token issued for another API (wrong audience), 403 for missing permissions. */
+      status: 401 | 403
+      /** MDE error code: `Forbidden`, or `Unauthorized` with status 401. */
       code: string
       /** Names what was missing, e.g. "Missing application roles. API required roles: Alert.Read.All, Alert.ReadWrite.All…" */
       message: string
     }
+
+/** Printable ASCII only, no quotes or backslashes: descriptions may quote token header values. */
+const headerSafe = (s: string) => s.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, "'")
+
+/** The RFC 6750 `WWW-Authenticate` value for a refused bearer token. */
+export const invalidTokenChallenge = (description: string): string =>
+  `Bearer error="invalid_token", error_description="${headerSafe(description)}"`
 
 /** Thrown by `authenticate` for 401s; carries the RFC 6750 `WWW-Authenticate` value to send. */
 export class AuthenticationError extends Error {

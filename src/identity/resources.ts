@@ -24,6 +24,33 @@ export const MDE_RESOURCE: ResourceDef = {
   delegatedPermissions: Object.keys(DELEGATED_PERMISSIONS),
 }
 
+/**
+ * Microsoft Defender XDR ("Microsoft Threat Protection", identity.md §4.1): its advanced hunting API
+ * (`POST /api/advancedhunting/run`) takes tokens for this resource. Only the permissions Bulwark serves.
+ */
+export const XDR_RESOURCE: ResourceDef = {
+  appId: '8ee8fdad-f234-4243-8f3b-15c294843740',
+  displayName: 'Microsoft Threat Protection',
+  identifierUris: ['https://api.security.microsoft.com'],
+  applicationPermissions: ['AdvancedHunting.Read.All'],
+  delegatedPermissions: ['AdvancedHunting.Read'],
+}
+
+/**
+ * Microsoft Graph: `POST /v1.0/security/runHuntingQuery` takes Graph tokens with ThreatHunting.Read.All
+ * (the same name as application role and delegated scope). Only the permissions Bulwark serves.
+ */
+export const GRAPH_RESOURCE: ResourceDef = {
+  appId: '00000003-0000-0000-c000-000000000000',
+  displayName: 'Microsoft Graph',
+  identifierUris: ['https://graph.microsoft.com'],
+  applicationPermissions: ['ThreatHunting.Read.All'],
+  delegatedPermissions: ['ThreatHunting.Read.All'],
+}
+
+/** The resources whose tokens the product's data APIs accept (each route names which ones). */
+export const API_RESOURCES: readonly ResourceDef[] = [MDE_RESOURCE, XDR_RESOURCE, GRAPH_RESOURCE]
+
 /** Bulwark's own administration API (admin API and CLI). */
 export const ADMIN_RESOURCE_APP_ID = '5b0ad1e4-6c1f-4a7e-9f4a-b0a1a2c3d4e5'
 export const ADMIN_RESOURCE_URI = 'api://bulwark-admin'
@@ -77,7 +104,7 @@ export class ResourceCatalogue {
     return this.resources.find((r) => r.appId === appId) ?? null
   }
 
-  /** Every audience string an access token for the MDE API may carry. */
+  /** Every audience string an access token for the resource may carry. */
   audiences(resource: ResourceDef): Set<string> {
     const out = new Set<string>()
     const add = (s: string) => {

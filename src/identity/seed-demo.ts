@@ -15,6 +15,7 @@ import type { Application } from './directory/types.js'
 import type { IdentityService } from './identity-service.js'
 import { generatePassword, hashPassword, verifyClientSecret } from './secrets.js'
 import { generateSigningKey, toPem } from './signing-keys.js'
+import { GRAPH_RESOURCE, XDR_RESOURCE } from './resources.js'
 
 export interface DemoCredentials {
   tenantId: string
@@ -26,7 +27,10 @@ export interface DemoCredentials {
     name: string
     clientId: string
     clientSecret: string | null
+    /** MDE API permissions (application roles, or delegated scopes for the public client). */
     permissions: string[]
+    /** Permissions on the other APIs Bulwark serves, by identifier URI (Defender XDR, Microsoft Graph). */
+    otherApis?: Record<string, string[]>
     kind: 'confidential' | 'public' | 'certificate'
     redirectUris?: string[]
     certificateFile?: string
@@ -95,6 +99,13 @@ const USERS = [
   { local: 'reader', name: 'Rey Reader', given: 'Rey', surname: 'Reader', role: 4, enabled: true },
   { local: 'former', name: 'Fay Former', given: 'Fay', surname: 'Former', role: 4, enabled: false },
 ]
+
+/** The other APIs' permissions the full-access and public demo apps get (application / delegated). */
+const OTHER_APIS = (isPublic: boolean) =>
+  [XDR_RESOURCE, GRAPH_RESOURCE].map((r) => ({
+    resource: r,
+    permissions: isPublic ? r.delegatedPermissions : r.applicationPermissions,
+  }))
 
 const APPS = [
   { key: 'full', name: 'Bulwark Demo Full Access', kind: 'confidential', permissions: ALL_APP },
@@ -193,6 +204,11 @@ export async function seedDemoDirectory(
     let app: Application | undefined = existingApps.find((a) => a.displayName === spec.name)
     const prior = previous?.apps.find((a) => a.name === spec.name)
     const isPublic = spec.kind === 'public'
+    const others = spec.key === 'full' || spec.key === 'public' ? OTHER_APIS(isPublic) : []
+    const grants = [
+      { resourceAppId: MDE_RESOURCE_APP_ID, permissions: spec.permissions as readonly string[] },
+      ...others.map((o) => ({ resourceAppId: o.resource.appId, permissions: o.permissions })),
+    ]
     if (!app) {
       app = await dir.createApplication({
         tenantId: tenant.id,
@@ -202,28 +218,39 @@ export async function seedDemoDirectory(
         redirectUris: isPublic
           ? ['http://localhost', 'https://login.microsoftonline.com/common/oauth2/nativeclient']
           : [],
-        requiredPermissions: {
-          [MDE_RESOURCE_APP_ID]: isPublic
-            ? { application: [], delegated: [...spec.permissions] }
-            : { application: [...spec.permissions], delegated: [] },
-        },
+        requiredPermissions: Object.fromEntries(
+          grants.map((g) => [
+            g.resourceAppId,
+            isPublic
+              ? { application: [], delegated: [...g.permissions] }
+              : { application: [...g.permissions], delegated: [] },
+          ]),
+        ),
         ...(prior ? { appId: prior.clientId } : {}),
       })
-      for (const p of spec.permissions)
-        if (isPublic)
-          await dir.grantDelegated(tenant.id, {
-            clientAppId: app.appId,
-            resourceAppId: MDE_RESOURCE_APP_ID,
-            principalId: '',
-            scope: p,
-          })
-        else await dir.grantAppRole(tenant.id, app.appId, MDE_RESOURCE_APP_ID, p)
+      for (const g of grants)
+        for (const p of g.permissions)
+          if (isPublic)
+            await dir.grantDelegated(tenant.id, {
+              clientAppId: app.appId,
+              resourceAppId: g.resourceAppId,
+              principalId: '',
+              scope: p,
+            })
+          else await dir.grantAppRole(tenant.id, app.appId, g.resourceAppId, p)
     }
     const entry: DemoCredentials['apps'][number] = {
       name: spec.name,
       clientId: app.appId,
       clientSecret: null,
       permissions: [...spec.permissions],
+      ...(others.length
+        ? {
+            otherApis: Object.fromEntries(
+              others.map((o) => [o.resource.identifierUris[0]!, [...o.permissions]]),
+            ),
+          }
+        : {}),
       kind: spec.kind,
     }
     if (isPublic) entry.redirectUris = app.redirectUris

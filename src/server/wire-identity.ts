@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { createAuthorizer } from '../identity/authorizer.js'
+import { API_RESOURCES } from '../identity/resources.js'
 import { ensureSystemAdmin } from '../identity/bootstrap.js'
 import { registerIdentityRoutes } from '../identity/routes.js'
 import { IdentityService } from '../identity/identity-service.js'
@@ -38,7 +39,7 @@ export const identityModule: ServerModule = {
   async register(app, ctx) {
     const svc = makeService(ctx)
     app.decorate('identity', svc)
-    app.decorate('authorizer', createAuthorizer(svc))
+    app.decorate('authorizer', createAuthorizer(svc, { resources: API_RESOURCES }))
     await app.register((scope, _opts, done) => {
       registerIdentityRoutes(scope, svc)
       done()
@@ -72,7 +73,9 @@ export const identityModule: ServerModule = {
             (a) =>
               `  app ${a.name}: client id ${a.clientId}` +
               (a.clientSecret ? `, secret ${a.clientSecret}` : '') +
-              ` (${a.permissions.length} permissions)`,
+              ` (${a.permissions.length} permissions` +
+              (a.otherApis ? `; also ${Object.keys(a.otherApis).join(', ')}` : '') +
+              ')',
           ),
           ...demo.users.map(
             (u) =>

@@ -11,6 +11,7 @@ import { ManualClock } from '../../src/core/clock.js'
 import { silentLogger } from '../../src/core/logger.js'
 import { canSeeDeviceGroup, decide } from '../../src/identity/authorizer.js'
 import { AuthenticationError, type Authorizer, type Principal } from '../../src/identity/principal.js'
+import { MDE_RESOURCE } from '../../src/identity/resources.js'
 import type { RbacPermission } from '../../src/schema/permissions.js'
 import { catalogueMigrations } from '../../src/store/catalogue-migrations.js'
 import type { Db } from '../../src/store/db.js'
@@ -86,6 +87,7 @@ export class TestAuthorizer implements Authorizer {
       tenantId: String(payload.tid),
       appId: String(payload.appid),
       appDisplayName: String(payload.app_displayname),
+      resourceAppId: MDE_RESOURCE.appId,
       objectId: String(payload.oid),
       userPrincipalName: user ? String(payload.upn) : null,
       displayName: null,

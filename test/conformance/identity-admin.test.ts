@@ -96,6 +96,29 @@ describe('admin API and CLI', () => {
       Buffer.from(String(granted.access_token).split('.')[1]!, 'base64url').toString(),
     ) as { roles?: string[] }
     assert.deepEqual(claims.roles, ['Alert.Read.All'])
+    // Another API's permission is granted on that resource and shows only in that API's tokens.
+    await cliJson(
+      s,
+      'permission',
+      'grant',
+      created.appId,
+      'ThreatHunting.Read.All',
+      '--resource',
+      'https://graph.microsoft.com',
+    )
+    const graph = await token({ ...form, scope: 'https://graph.microsoft.com/.default' })
+    const graphClaims = JSON.parse(
+      Buffer.from(String(graph.access_token).split('.')[1]!, 'base64url').toString(),
+    ) as { roles?: string[]; aud?: string }
+    assert.deepEqual(
+      [graphClaims.aud, graphClaims.roles],
+      ['https://graph.microsoft.com', ['ThreatHunting.Read.All']],
+    )
+    const mdeAgain = await token(form)
+    const mdeClaims = JSON.parse(
+      Buffer.from(String(mdeAgain.access_token).split('.')[1]!, 'base64url').toString(),
+    ) as { roles?: string[] }
+    assert.deepEqual(mdeClaims.roles, ['Alert.Read.All'])
     const creds = await cliJson<{ value: { kind: string; hint?: string }[] }>(
       s,
       'secret',

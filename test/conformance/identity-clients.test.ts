@@ -323,6 +323,25 @@ describe('identity conformance with real clients', () => {
     assert.deepEqual(decodeJwt(r.token).roles, ['Alert.Read.All', 'Machine.Read.All'])
   })
 
+  it('@azure/identity: a Microsoft Graph token (ThreatHunting.Read.All) is refused by the MDE API', async () => {
+    const a = app(s.creds, 'full')
+    const r = await runClientJson<{ token: string; expiresOn: number; probe: ProbeResult }>(
+      'node',
+      AZ_SECRET,
+      {
+        ...base(),
+        clientId: a.clientId,
+        secret: a.clientSecret,
+        scope: 'https://graph.microsoft.com/.default',
+      },
+      s.caFile,
+    )
+    const claims = decodeJwt(r.token)
+    assert.equal(claims.aud, 'https://graph.microsoft.com')
+    assert.deepEqual(claims.roles, ['ThreatHunting.Read.All'])
+    assert.equal(r.probe.status, 401, 'an MDE route refuses a token issued for another API')
+  })
+
   it('@azure/identity: ClientCertificateCredential', async () => {
     const a = app(s.creds, 'cert')
     const r = await runClientJson<{ token: string; probe: ProbeResult }>(

@@ -152,6 +152,8 @@ describe('identity security checklist (identity.md §7)', () => {
       )
     })
     it('wrong audience (incl. an ID token, whose aud is the client id)', async () => {
+      assert.match((await probe(await forge({ aud: 'https://management.azure.com' }))).www, /audience/)
+      // A token for another API Bulwark serves (Graph) is refused by an MDE route all the same.
       assert.match((await probe(await forge({ aud: 'https://graph.microsoft.com' }))).www, /audience/)
       assert.equal((await probe(await forge({ aud: app(s.creds, 'full').clientId }))).status, 401)
       assert.equal((await probe(await forge({ idtyp: undefined }))).status, 401)
@@ -350,7 +352,7 @@ describe('identity security checklist (identity.md §7)', () => {
             await postForm(a, tokenUrlV2, {
               ...cred,
               grant_type: 'client_credentials',
-              scope: 'https://graph.microsoft.com/.default',
+              scope: 'https://management.azure.com/.default',
             })
           ).body,
         ),

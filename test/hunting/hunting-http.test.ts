@@ -111,8 +111,25 @@ for (const store of stores) {
         client_secret: full.clientSecret!,
         scope: `${MDE}/.default`,
       })
-      // The identity module has no Graph resource principal yet: the Graph route accepts MDE-audience tokens.
-      tokens.graph = tokens.app
+      tokens.graph = await token({
+        grant_type: 'client_credentials',
+        client_id: full.clientId,
+        client_secret: full.clientSecret!,
+        scope: 'https://graph.microsoft.com/.default',
+      })
+      tokens.xdr = await token({
+        grant_type: 'client_credentials',
+        client_id: full.clientId,
+        client_secret: full.clientSecret!,
+        scope: 'https://api.security.microsoft.com/.default',
+      })
+      tokens.graphUser = await token({
+        grant_type: 'password',
+        client_id: pub.clientId,
+        username: analyst.upn,
+        password: analyst.password,
+        scope: 'https://graph.microsoft.com/ThreatHunting.Read.All',
+      })
       tokens.readonly = await token({
         grant_type: 'client_credentials',
         client_id: ro.clientId,
@@ -181,6 +198,45 @@ for (const store of stores) {
         { name: 'InitiatingProcessFileName', type: 'String' },
       ])
       assert.ok((r.json.results as unknown[]).length > 0)
+    })
+
+    test('each surface takes tokens for its own API: Graph, Defender XDR, MDE', async () => {
+      const q = { Query: 'DeviceInfo | distinct DeviceId | count' }
+      const accepted: [string, string][] = [
+        ['/api/advancedqueries/run', tokens.app!],
+        ['/api/advancedhunting/run', tokens.xdr!],
+        ['/api/advancedhunting/run', tokens.app!],
+        ['/v1.0/security/runHuntingQuery', tokens.graph!],
+      ]
+      for (const [path, tok] of accepted) assert.equal((await post(path, q, tok)).status, 200, path)
+      // A token issued for another API is refused like a wrong audience (401 + invalid_token).
+      const refused: [string, string][] = [
+        ['/api/advancedqueries/run', tokens.graph!],
+        ['/api/advancedqueries/run', tokens.xdr!],
+        ['/api/advancedhunting/run', tokens.graph!],
+        ['/v1.0/security/runHuntingQuery', tokens.app!],
+        ['/v1.0/security/runHuntingQuery', tokens.xdr!],
+      ]
+      for (const [path, tok] of refused) {
+        const r = await post(path, q, tok)
+        assert.equal(r.status, 401, path)
+        assert.match(r.headers.get('www-authenticate') ?? '', /invalid_token/)
+      }
+      // …and on the resource API.
+      const m = await fetch(`${url}/api/machines`, { headers: { authorization: `Bearer ${tokens.graph}` } })
+      assert.equal(m.status, 401)
+    })
+
+    test("Graph in user context: ThreatHunting.Read.All scope, scoped to the user's device groups", async () => {
+      const q = { Query: 'DeviceProcessEvents | distinct DeviceId' }
+      const mde = await post('/api/advancedqueries/run', q, tokens.user)
+      const graph = await post('/v1.0/security/runHuntingQuery', q, tokens.graphUser)
+      assert.equal(graph.status, 200, JSON.stringify(graph.json))
+      const sorted = (xs: { DeviceId: string }[]) => xs.map((x) => x.DeviceId).sort()
+      assert.deepEqual(
+        sorted(graph.json.results as { DeviceId: string }[]),
+        sorted(mde.json.Results as { DeviceId: string }[]),
+      )
     })
 
     test('a user sees only the devices of their device groups', async () => {

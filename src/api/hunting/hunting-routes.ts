@@ -3,6 +3,7 @@ import type { Clock } from '../../core/clock.js'
 import type { HuntingEngine, HuntingScope } from '../../hunting/index.js'
 import { WIRE_TYPE_NAMES } from '../../hunting/index.js'
 import type { Principal, RouteRequirement } from '../../identity/principal.js'
+import { GRAPH_RESOURCE, MDE_RESOURCE, XDR_RESOURCE } from '../../identity/resources.js'
 import type { Db } from '../../store/db.js'
 import { principalOf } from '../auth.js'
 import { MdeError } from '../errors.js'
@@ -26,21 +27,24 @@ export interface HuntingRouteDeps {
 }
 
 export const MDE_REQUIREMENT: RouteRequirement = {
+  resources: [MDE_RESOURCE.appId],
   application: ['AdvancedQuery.Read.All'],
   delegated: ['AdvancedQuery.Read'],
   // User context also needs the View Data role permission (identity.md §4.4).
   rbac: [...VIEW],
 }
+/** Defender XDR's route: tokens for the XDR API (AdvancedHunting.*) or, on the shared host, for MDE. */
 export const XDR_REQUIREMENT: RouteRequirement = {
+  resources: [XDR_RESOURCE.appId, MDE_RESOURCE.appId],
   application: ['AdvancedHunting.Read.All', 'AdvancedQuery.Read.All'],
   delegated: ['AdvancedHunting.Read', 'AdvancedQuery.Read'],
-  // User context also needs the View Data role permission (identity.md §4.4).
   rbac: [...VIEW],
 }
+/** Microsoft Graph's route: Graph tokens only, with ThreatHunting.Read.All (role or scope). */
 export const GRAPH_REQUIREMENT: RouteRequirement = {
-  application: ['ThreatHunting.Read.All', 'AdvancedHunting.Read.All', 'AdvancedQuery.Read.All'],
-  delegated: ['ThreatHunting.Read', 'AdvancedHunting.Read', 'AdvancedQuery.Read'],
-  // User context also needs the View Data role permission (identity.md §4.4).
+  resources: [GRAPH_RESOURCE.appId],
+  application: ['ThreatHunting.Read.All'],
+  delegated: ['ThreatHunting.Read.All'],
   rbac: [...VIEW],
 }
 

@@ -5,8 +5,9 @@ import { bindQuery } from './bind/query.js'
 import { KqlCompileError } from './diagnostics.js'
 import { analyze, type ResultColumn } from './front-end/analyze.js'
 import { buildEnvironments, type BindingEnvironments } from './front-end/globals.js'
-import type { IrQuery, IrTabular } from './ir/ir.js'
+import type { Discovery, IrQuery, IrTabular } from './ir/ir.js'
 import './operators/index.js'
+import { checkDeclared, discoveredSchema, discoverySql } from './operators/evaluate.js'
 import { dialectFor } from './sql/dialect.js'
 import { Lowerer, type ExternalTable, type HuntingScope } from './sql/lowerer.js'
 import { LruCache } from './plan-cache.js'
@@ -209,6 +210,86 @@ export class HuntingEngine {
     }
   }
 
+  /**
+   * Resolves the data-dependent plugins of a query (`evaluate bag_unpack` / `pivot` without an output
+   * schema): for each, innermost first, a discovery query over its scoped input (`run` executes SQL on the
+   * caller's database) finds the output columns, which are written into the query text as the plugin's
+   * output schema; the query is then planned again, so everything downstream binds against real columns.
+   * Pivot schemas declared by the user are checked against the data. Diagnostics point into `query`.
+   */
+  async resolve(
+    query: string,
+    input: LowerInput,
+    run: (sql: string, params: ParamValue[]) => Promise<Record<string, unknown>[]>,
+  ): Promise<PlanResult> {
+    let text = query
+    const edits: { at: number; length: number }[] = []
+    const back = (r: PlanResult): PlanResult =>
+      r.ok ? r : { ok: false, diagnostics: r.diagnostics.map((d) => mapDiagnostic(d, edits)) }
+    for (let round = 0; round <= MAX_DISCOVERIES; round++) {
+      const p = this.plan(text)
+      if (!p.ok) return back(p)
+      const ir = p.plan.ir
+      const pending = ir.discoveries.filter((d) => d.declared === null)
+      const next = pending.find((d) => !dependsOnDiscovery(d.input, ir))
+      if (pending.length && !next)
+        return back({ ok: false, diagnostics: [diag('kql-internal', 'Unresolvable evaluate plugins')] })
+      const todo = next ? [next] : ir.discoveries
+      for (const d of todo) {
+        const q = this.#discovery(p.plan, d, input)
+        if (!q.ok) return back(q)
+        const rows = await run(q.query.sql, q.query.params)
+        try {
+          if (d.declared) {
+            checkDeclared(d, rows)
+            continue
+          }
+          const schema = discoveredSchema(d, rows)
+          text = text.slice(0, d.insertAt) + schema + text.slice(d.insertAt)
+          edits.push({ at: d.insertAt, length: schema.length })
+        } catch (err) {
+          if (err instanceof KqlCompileError) return back({ ok: false, diagnostics: [err.toDiagnostic()] })
+          throw err
+        }
+      }
+      if (!next) return p
+    }
+    return {
+      ok: false,
+      diagnostics: [diag('kql-too-complex', `More than ${MAX_DISCOVERIES} data-dependent evaluate plugins`)],
+    }
+  }
+
+  /** The discovery query of one plugin: its input's CTE chain (and the lets it reads), one SELECT. */
+  #discovery(plan: HuntingPlan, d: Discovery, input: LowerInput): LowerResult {
+    const dialect = dialectFor(input.dialect)
+    const lx = new Lowerer({
+      dialect,
+      scope: input.scope,
+      nowUs: input.nowMs * 1000,
+      storageColumns: (t) => this.catalogue.tables[t]?.columns,
+      externalData: (urls) => input.external?.get(urls.join('\n')),
+      stable: input.stable ?? false,
+    })
+    try {
+      const needed = letsReadBy(d.input, plan.ir)
+      for (const l of plan.ir.lets) if (needed.has(l.id)) lx.letStages.set(l.id, lx.tabular(l.query))
+      const printed = printSql(discoverySql(lx, d), dialect)
+      const template: LoweredTemplate = {
+        sql: printed.text,
+        params: printed.params,
+        slots: printed.slots,
+        schema: [],
+        render: null,
+        deterministic: true,
+      }
+      return { ok: true, query: instantiate(template, input) }
+    } catch (err) {
+      if (err instanceof KqlCompileError) return { ok: false, diagnostics: [err.toDiagnostic()] }
+      return { ok: false, diagnostics: [internal(err)] }
+    }
+  }
+
   /** plan + lower in one step (no externaldata fetching). */
   compile(
     query: string,
@@ -272,6 +353,51 @@ function precheck(query: string): Diagnostic | null {
   if (max > MAX_NESTING)
     return diag('kql-too-complex', `The query nests brackets ${max} deep; the limit is ${MAX_NESTING}`)
   return null
+}
+
+const MAX_DISCOVERIES = 8
+
+/** Ids of the tabular lets a tabular expression reads, directly or through other lets. */
+function letsReadBy(t: IrTabular, q: IrQuery): Set<number> {
+  const out = new Set<number>()
+  const visit = (x: IrTabular) =>
+    walkTabular({ lets: [], result: x, render: null, discoveries: [] }, (n) => {
+      if (n.op !== 'ref' || out.has(n.id)) return
+      out.add(n.id)
+      const l = q.lets.find((y) => y.id === n.id)
+      if (l) visit(l.query)
+    })
+  visit(t)
+  return out
+}
+
+/** True when the expression reads the output of a plugin that is not resolved yet. */
+function dependsOnDiscovery(t: IrTabular, q: IrQuery): boolean {
+  let found = false
+  const ids = letsReadBy(t, q)
+  const check = (x: IrTabular) =>
+    walkTabular({ lets: [], result: x, render: null, discoveries: [] }, (n) => {
+      if (n.op === 'discover') found = true
+    })
+  check(t)
+  for (const l of q.lets) if (ids.has(l.id)) check(l.query)
+  return found
+}
+
+/** Maps a diagnostic's position in a rewritten text (schemas inserted) back to the caller's text. */
+function mapDiagnostic(d: Diagnostic, edits: readonly { at: number; length: number }[]): Diagnostic {
+  if (!d.span) return d
+  const map = (p: number) => {
+    for (let i = edits.length - 1; i >= 0; i--) {
+      const e = edits[i]!
+      if (p >= e.at + e.length) p -= e.length
+      else if (p > e.at) p = e.at
+    }
+    return p
+  }
+  const start = map(d.span.start)
+  const end = map(d.span.start + d.span.length)
+  return { ...d, span: { start, length: Math.max(0, end - start) } }
 }
 
 export function walkTabular(q: IrQuery, fn: (t: IrTabular) => void): void {

@@ -44,6 +44,7 @@ for (const b of backends) {
     let bound = 0
     let executed = 0
     let schemaEqual = 0
+    let discovered = 0
     const reasons = new Map<string, number>()
     for (const q of corpus) {
       const plan = engine.plan(q.query)
@@ -68,13 +69,29 @@ for (const b of backends) {
         continue
       }
       executed++
-      const expected = plan.ok ? plan.plan.schema : []
+      let expected = plan.ok ? plan.plan.schema : []
+      if (plan.ok && plan.plan.ir.discoveries.length) {
+        // Data-dependent plugins (bag_unpack, pivot): the binder's schema of the resolved query.
+        const resolved = await engine.resolve(
+          q.query,
+          {
+            dialect: db.dialect,
+            scope: { tenantId, deviceIds: null },
+            nowMs: DEMO_NOW_MS,
+            rowLimit: 10_000,
+            stable: true,
+          },
+          (sql, params) => db.query(sql, params),
+        )
+        expected = resolved.ok ? resolved.plan.schema : []
+        discovered++
+      }
       if (JSON.stringify(o.schema) === JSON.stringify(expected)) schemaEqual++
       else reasons.set('schema mismatch', (reasons.get('schema mismatch') ?? 0) + 1)
     }
     const pct = (n: number) => ((100 * n) / Math.max(1, bound)).toFixed(1)
     console.log(
-      `[corpus ${b.name}] queries ${corpus.length}, bind (lenient) ${bound}, executed ${executed} (${pct(executed)}%), schema equal ${schemaEqual}/${executed}`,
+      `[corpus ${b.name}] queries ${corpus.length}, bind (lenient) ${bound}, executed ${executed} (${pct(executed)}%), schema equal ${schemaEqual}/${executed} (${discovered} with discovered plugin columns)`,
     )
     for (const [r, n] of [...reasons].sort((x, y) => y[1] - x[1]).slice(0, 15)) console.log(`  ${n}\t${r}`)
     assert.equal(schemaEqual, executed, 'every executed query reports the binder schema')

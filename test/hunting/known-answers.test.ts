@@ -414,7 +414,7 @@ const cases: Case[] = [
   }),
   c('syntax error is reported', `${L} | where`, { error: /expected|Expected|missing|Missing/ }),
   c('unknown column is reported', `${L} | where nope == 1`, { error: /nope/ }),
-  c('unsupported operator names itself', `${L} | evaluate bag_unpack(k)`, { error: /evaluate|bag_unpack/ }),
+  c('unsupported plugin names itself', `${L} | evaluate narrow()`, { error: /evaluate narrow/ }),
   c('unsupported function names itself', `print a = series_stats(dynamic([1]))`, { error: /series_stats/ }),
   c(
     'externaldata is refused without an allow-list',

@@ -2,10 +2,12 @@ import type { Clock } from '../../core/clock.js'
 import { errorMessage } from '../../core/errors.js'
 import {
   formatRows,
+  type CompiledQuery,
   type ExternalTable,
   type HuntingEngine,
   type HuntingPlan,
   type HuntingScope,
+  type PlanResult,
   type ResultColumn,
 } from '../../hunting/index.js'
 import type { Db } from '../../store/db.js'
@@ -118,22 +120,30 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
         target: 'externaldata',
       }
     }
-    const lowered = input.engine.lower(planned.plan, {
+    const lowerInput = {
       dialect: input.db.dialect,
       scope: input.scope,
       nowMs: input.clock.nowMs(),
       rowLimit: input.limits.rowLimit,
       external,
       stable: input.stable ?? false,
-    })
-    if (!lowered.ok) {
-      const d = lowered.diagnostics[0]!
-      const pos = d.span ? ` (at position ${d.span.start}, length ${d.span.length})` : ''
-      return { ok: false, status: 400, code: 'BadRequest', message: `${d.message}${pos}`, target: d.code }
     }
-    const q = lowered.query
     let rows: Record<string, unknown>[]
+    let q: CompiledQuery
     try {
+      // Plugins whose columns depend on the data (bag_unpack, pivot) are resolved by discovery queries.
+      let plan: PlanResult = planned
+      if (planned.plan.ir.discoveries.length)
+        plan = await input.engine.resolve(input.query, lowerInput, (sql, params) =>
+          input.db.query(sql, params, { signal }),
+        )
+      const lowered = plan.ok ? input.engine.lower(plan.plan, lowerInput) : plan
+      if (!lowered.ok) {
+        const d = lowered.diagnostics[0]!
+        const pos = d.span ? ` (at position ${d.span.start}, length ${d.span.length})` : ''
+        return { ok: false, status: 400, code: 'BadRequest', message: `${d.message}${pos}`, target: d.code }
+      }
+      q = lowered.query
       rows = await input.db.query(q.sql, q.params, { signal })
     } catch (err) {
       if (timeout.signal.aborted)

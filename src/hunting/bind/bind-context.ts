@@ -3,7 +3,7 @@ import { unsupported } from '../diagnostics.js'
 import { kustoTypeName, tableColumns } from '../front-end/analyze.js'
 import { childNode, kindOf } from '../front-end/kusto-runtime.js'
 import type { KNode, KSymbol } from '../front-end/kusto-types.js'
-import type { IrColumn, IrExpr, IrQuery, IrTabular, KType, Span } from '../ir/ir.js'
+import type { Discovery, IrColumn, IrExpr, IrQuery, IrTabular, KType, Span } from '../ir/ir.js'
 
 export type Binding =
   | { kind: 'scalar'; expr: IrExpr }
@@ -26,6 +26,8 @@ export class BindCx {
   #letIds = 0
   /** Row scope stack for mv-apply bodies. */
   applyInputs: IrTabular[] = []
+  /** Data-dependent plugins met so far (see `Discovery`). */
+  readonly discoveries: Discovery[] = []
 
   constructor(
     readonly text: string,

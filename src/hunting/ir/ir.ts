@@ -118,12 +118,45 @@ export type IrTabular =
   | (Base & { op: 'apply-input' })
   | (Base & { op: 'count'; input: IrTabular })
   | (Base & { op: 'render'; input: IrTabular; visualization: string })
-  | (Base & { op: 'bag-unpack'; input: IrTabular; column: string; prefix: string; keys: string[] })
+  /**
+   * A plugin whose output columns depend on the data (`evaluate bag_unpack` / `pivot` without an output
+   * schema): cannot be lowered until `HuntingEngine.resolve` has discovered its columns (see Discovery).
+   */
+  | (Base & { op: 'discover'; input: IrTabular; discovery: number; plugin: string })
+
+/**
+ * A data-dependent plugin of a query: a pre-query over its (scoped) input finds the output columns, which
+ * are then written into the query text as the plugin's output schema (`: (*, col:type, …)`) and the
+ * query is bound again, so names and types downstream come from the binder as for any other query.
+ */
+export interface Discovery {
+  id: number
+  plugin: 'bag_unpack' | 'pivot'
+  /** The plugin's input rows. */
+  input: IrTabular
+  /** bag_unpack: the dynamic value to unpack; pivot: the pivot column. */
+  value: IrExpr
+  /** Offset in the query text where the output schema is inserted (end of the evaluate operator). */
+  insertAt: number
+  span: Span
+  /** bag_unpack: columns kept from the input (the unpacked column removed), prefix, options. */
+  inputColumns: IrColumn[]
+  prefix: string
+  conflict: 'error' | 'replace_source' | 'keep_source'
+  ignored: string[]
+  /** pivot: the grouping columns and the value type of the pivoted cells. */
+  groupColumns: IrColumn[]
+  cellType: KType
+  /** pivot with an output schema written by the user: the pivoted values it lists (checked, no rewrite). */
+  declared: string[] | null
+}
 
 /** A whole query: tabular lets in dependency order, then the result expression. */
 export interface IrQuery {
   lets: { id: number; name: string; query: IrTabular; materialize: boolean }[]
   result: IrTabular
+  /** Data-dependent plugins to resolve before lowering (and user pivot schemas to check). */
+  discoveries: Discovery[]
   /** From `render`: chart type and its properties, returned to the client. */
   render: { visualization: string; properties: Record<string, unknown> } | null
 }

@@ -54,6 +54,22 @@ export const aggregateFunctions: Readonly<Record<string, AggImpl>> = {
   take_anyif: (a, cx) => minMax('min', a, cx, cond(a, 1, cx)),
   percentile: (a, cx) => percentile(a, cx, 1),
   percentiles: (a, cx) => percentile(a, cx, 1),
+  make_bag: (a, cx) => makeBag(a, cx, null),
+  make_bag_if: (a, cx) => makeBag(a, cx, cond(a, 1, cx)),
+}
+
+/**
+ * make_bag: the union of the property bags of the group (other values are ignored); when a key has
+ * several values KQL picks any, here the smallest by JSON text, so both engines agree.
+ */
+function makeBag(a: IrAggregate, cx: ScalarCx, filter: SqlNode | null): SqlNode {
+  const limit = a.args[filter ? 2 : 1]
+  if (limit) return cx.fail(`${a.fn} with a size limit`, a.span)
+  const x = cx.as(a.args[0]!, 'dynamic')
+  const f = filter ? sql` AND (${filter})` : raw('')
+  return cx.d.name === 'duckdb'
+    ? sql`(SELECT coalesce(json_group_object(m.k, m.v), CAST('{}' AS JSON)) FROM (SELECT e.key AS k, CAST(min(CAST(e.value AS VARCHAR)) AS JSON) AS v FROM unnest(coalesce(list(${x}) FILTER (WHERE json_type(${x}) = 'OBJECT'${f}), [])) AS u(b), json_each(u.b) AS e GROUP BY e.key) AS m)`
+    : sql`(SELECT coalesce(jsonb_object_agg(m.k, m.v), '{}'::jsonb) FROM (SELECT e.key AS k, min(e.value::text COLLATE "C")::jsonb AS v FROM jsonb_array_elements(coalesce(jsonb_agg(${x}) FILTER (WHERE jsonb_typeof(${x}) = 'object'${f}), '[]'::jsonb)) AS u(b), jsonb_each(u.b) AS e GROUP BY e.key) AS m)`
 }
 
 /**

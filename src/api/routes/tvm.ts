@@ -23,13 +23,13 @@ import { toWire, wireShape } from '../wire.js'
 const vulnShape = wireShape(vulnerabilityEntity)
 
 /** One entity of a set by id (case-insensitive), or 404 ResourceNotFound naming it. */
-async function findById(call: Call, entity: EntityDef, what: string): Promise<Row> {
+async function findById(call: Call, entity: EntityDef): Promise<Row> {
   const shape = wireShape(entity)
   const rows = await call.deps.db.query(
     `SELECT ${shape.columns} FROM ${entity.table} WHERE "tenantId" = $1 AND lower("id") = $2 LIMIT 1`,
     [call.tenantId, call.params.id!.toLowerCase()],
   )
-  if (!rows[0]) throw notFound(`${what} ${call.params.id} was not found`)
+  if (!rows[0]) throw notFound(`${entity.name} ${call.params.id} was not found`)
   return rows[0]
 }
 
@@ -62,64 +62,47 @@ async function machineReferences(
   })
 }
 
-/** One TVM entity set: its URL segment, names, the link table to machines, and who may read it. */
-interface TvmSet {
-  /** URL segment (`/Software`) and operation prefix (`software`). */
-  url: string
-  operation: string
-  requirement: RouteSpec['requirement']
-  entity: EntityDef
-  model: (typeof models)[keyof typeof models]
-  /** `@odata.context` entity-set name (`Software`, `Vulnerabilities`, …). */
-  context: string
-  /** Entity name in 404 messages. */
-  what: string
-  /** The table linking machines to this set, and its column holding the set's id. */
-  machineLink: { table: string; column: string }
-}
+/**
+ * One TVM entity set. Its operation prefix is the table name (`software`), its `@odata.context` the
+ * catalogue's entity set, its 404 messages the entity name; `machine_<table>` links it to machines
+ * through `linkColumn`.
+ */
+const tvmSet = (
+  url: string,
+  requirement: RouteSpec['requirement'],
+  entity: EntityDef,
+  model: (typeof models)[keyof typeof models],
+  linkColumn: string,
+) => ({ url, requirement, entity, model, linkColumn })
+type TvmSet = ReturnType<typeof tvmSet>
 
-const software: TvmSet = {
-  url: '/Software',
-  operation: 'software',
-  requirement: perms.softwareRead,
-  entity: softwareEntity,
-  model: models.software,
-  context: 'Software',
-  what: 'Software',
-  machineLink: { table: 'machine_software', column: 'softwareId' },
-}
-const vulnerabilities: TvmSet = {
-  url: '/vulnerabilities',
-  operation: 'vulnerabilities',
-  requirement: perms.vulnerabilityRead,
-  entity: vulnerabilityEntity,
-  model: models.vulnerabilities,
-  context: 'Vulnerabilities',
-  what: 'Vulnerability',
-  machineLink: { table: 'machine_vulnerabilities', column: 'cveId' },
-}
-const recommendations: TvmSet = {
-  url: '/recommendations',
-  operation: 'recommendations',
-  requirement: perms.recommendationRead,
-  entity: recommendationEntity,
-  model: models.recommendations,
-  context: 'Recommendations',
-  what: 'Recommendation',
-  machineLink: { table: 'machine_recommendations', column: 'recommendationId' },
-}
+const software = tvmSet('/Software', perms.softwareRead, softwareEntity, models.software, 'softwareId')
+const vulnerabilities = tvmSet(
+  '/vulnerabilities',
+  perms.vulnerabilityRead,
+  vulnerabilityEntity,
+  models.vulnerabilities,
+  'cveId',
+)
+const recommendations = tvmSet(
+  '/recommendations',
+  perms.recommendationRead,
+  recommendationEntity,
+  models.recommendations,
+  'recommendationId',
+)
 
 /** `GET <set>`: the OData list. */
 const listRoute = (set: TvmSet): RouteSpec => ({
   method: 'GET',
   url: set.url,
-  operation: `${set.operation}.list`,
+  operation: `${set.entity.table}.list`,
   requirement: set.requirement,
   handler: (c) =>
     sendList(c, {
       entity: set.entity,
       model: set.model,
-      context: set.context,
+      context: set.entity.entitySet!,
       defaultOrder: [{ column: 'id', desc: false }],
     }),
 })
@@ -128,13 +111,13 @@ const listRoute = (set: TvmSet): RouteSpec => ({
 const getRoute = (set: TvmSet): RouteSpec => ({
   method: 'GET',
   url: `${set.url}/:id`,
-  operation: `${set.operation}.get`,
+  operation: `${set.entity.table}.get`,
   requirement: set.requirement,
   handler: async (c) =>
     sendEntity(
       c,
-      `${set.context}/$entity`,
-      toWire(wireShape(set.entity), await findById(c, set.entity, set.what)),
+      `${set.entity.entitySet}/$entity`,
+      toWire(wireShape(set.entity), await findById(c, set.entity)),
     ),
 })
 
@@ -142,15 +125,14 @@ const getRoute = (set: TvmSet): RouteSpec => ({
 const machineReferencesRoute = (set: TvmSet): RouteSpec => ({
   method: 'GET',
   url: `${set.url}/:id/machineReferences`,
-  operation: `${set.operation}.machineReferences`,
+  operation: `${set.entity.table}.machineReferences`,
   requirement: set.requirement,
   handler: async (c) => {
-    const e = await findById(c, set.entity, set.what)
-    const { table, column } = set.machineLink
+    const e = await findById(c, set.entity)
     return machineReferences(
       c,
       (b, t) =>
-        `SELECT "machineId" FROM ${table} WHERE "tenantId" = ${t} AND "${column}" = ${b.p(String(e.id))}`,
+        `SELECT "machineId" FROM machine_${set.entity.table} WHERE "tenantId" = ${t} AND "${set.linkColumn}" = ${b.p(String(e.id))}`,
     )
   },
 })
@@ -165,7 +147,7 @@ export const tvmRoutes: RouteSpec[] = [
     operation: 'software.vulnerabilities',
     requirement: perms.vulnerabilityRead,
     handler: async (c) => {
-      const sw = await findById(c, softwareEntity, 'Software')
+      const sw = await findById(c, softwareEntity)
       const rows = await c.deps.db.query(
         `SELECT ${vulnShape.fields.map(([n]) => `v."${n}"`).join(', ')} FROM vulnerabilities v
           WHERE v."tenantId" = $1 AND v."id" IN (SELECT "cveId" FROM machine_vulnerabilities

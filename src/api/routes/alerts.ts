@@ -130,10 +130,15 @@ function alertDecorator(call: Call) {
   }
 }
 
-export function listAlerts(
-  call: Call,
-  where?: (b: SqlBuilder, t: string) => string | null,
-): Promise<unknown> {
+type AlertCondition = (b: SqlBuilder, t: string) => string | null
+
+/** The alerts `where` selects, of machines in the caller's device groups (the same for list and count). */
+const visibleAlerts = (call: Call, where?: AlertCondition) => (b: SqlBuilder, t: string) => [
+  where?.(b, t) ?? null,
+  scopeCondition(call.principal, b, t, { machineIdColumn: '"machineId"' }),
+]
+
+export function listAlerts(call: Call, where?: AlertCondition): Promise<unknown> {
   return sendList(
     call,
     {
@@ -141,28 +146,19 @@ export function listAlerts(
       model: models.alerts,
       context: 'Alerts',
       defaultOrder: [{ column: 'alertCreationTime', desc: true }],
-      where: (b, t) => [
-        where?.(b, t) ?? null,
-        scopeCondition(call.principal, b, t, { machineIdColumn: '"machineId"' }),
-      ],
+      where: visibleAlerts(call, where),
     },
     alertDecorator(call),
   )
 }
 
-export async function countAlerts(
-  call: Call,
-  where?: (b: SqlBuilder, t: string) => string | null,
-): Promise<unknown> {
+export async function countAlerts(call: Call, where?: AlertCondition): Promise<unknown> {
   const query = odataQuery(call, models.alerts)
   const n = await countEntity(call.deps.db, {
     entity: alertEntity,
     query,
     tenantId: call.tenantId,
-    where: (b, t) => [
-      where?.(b, t) ?? null,
-      scopeCondition(call.principal, b, t, { machineIdColumn: '"machineId"' }),
-    ],
+    where: visibleAlerts(call, where),
   })
   return sendMde(call.reply, 200, n)
 }

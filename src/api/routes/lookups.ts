@@ -1,14 +1,14 @@
 import { isIP } from 'node:net'
-import { fileEntity, machineEntity } from '../../schema/entities/mde.js'
+import { fileEntity } from '../../schema/entities/mde.js'
 import type { Db } from '../../store/db.js'
-import { scopeCondition, sendEntity, sendList } from '../entity-query.js'
+import { sendEntity } from '../entity-query.js'
 import { MdeError, notFound } from '../errors.js'
-import { models } from '../models.js'
 import { perms } from '../permissions.js'
 import type { Call, RouteSpec } from '../route.js'
 import type { SqlBuilder } from '../sql-builder.js'
 import { mdeDate, odataContext, sendMde, toWire, wireShape } from '../wire.js'
 import { listAlerts } from './alerts.js'
+import { listMachines } from './machines.js'
 
 const fileShape = wireShape(fileEntity)
 const MAX_LOOKBACK_HOURS = 720
@@ -53,16 +53,11 @@ async function findFile(db: Db, tenantId: string, hash: string) {
 
 /** Devices observed with an entity, inside the caller's groups. */
 function machinesObserved(call: Call, kind: string, values: (b: SqlBuilder) => string): Promise<unknown> {
-  return sendList(call, {
-    entity: machineEntity,
-    model: models.machines,
-    context: 'Machines',
-    defaultOrder: [{ column: 'computerDnsName', desc: false }],
-    where: (b, t) => [
+  return listMachines(
+    call,
+    (b, t) =>
       `"id" IN (SELECT "machineId" FROM observations WHERE "tenantId" = ${t} AND "kind" = ${b.p(kind)} AND "value" IN (${values(b)}))`,
-      scopeCondition(call.principal, b, t, 'machines'),
-    ],
-  })
+  )
 }
 
 async function observationStats(call: Call, kind: string, values: readonly string[]) {
@@ -87,6 +82,22 @@ async function observationStats(call: Call, kind: string, values: readonly strin
     names: names.map((x) => x.fileName),
   }
 }
+
+type ObservationStats = Awaited<ReturnType<typeof observationStats>>
+
+/** The in-organisation part of a file/IP/domain stats answer. */
+const orgStats = (s: ObservationStats) => ({
+  organizationPrevalence: s.prevalence,
+  orgFirstSeen: s.first,
+  orgLastSeen: s.last,
+})
+
+/** A stats answer of type `microsoft.windowsDefenderATP.api.<type>`. */
+const sendStats = (call: Call, type: string, body: Record<string, unknown>): unknown =>
+  sendMde(call.reply, 200, {
+    '@odata.context': odataContext(call.req, `microsoft.windowsDefenderATP.api.${type}`),
+    ...body,
+  })
 
 const evidenceAlerts = (column: string, value: (b: SqlBuilder) => string) => (b: SqlBuilder, t: string) =>
   `"id" IN (SELECT "alertId" FROM alert_evidence WHERE "tenantId" = ${t} AND ${column} IN (${value(b)}))`
@@ -147,12 +158,9 @@ export const lookupRoutes: RouteSpec[] = [
       const f = await findFile(c.deps.db, c.tenantId, checkHash(c.params.id!))
       if (!f) throw notFound(`File ${c.params.id} was not found`)
       const s = await observationStats(c, 'File', [String(f.sha1)])
-      return sendMde(c.reply, 200, {
-        '@odata.context': odataContext(c.req, 'microsoft.windowsDefenderATP.api.InOrgFileStats'),
+      return sendStats(c, 'InOrgFileStats', {
         sha1: f.sha1,
-        organizationPrevalence: s.prevalence,
-        orgFirstSeen: s.first,
-        orgLastSeen: s.last,
+        ...orgStats(s),
         globallyPrevalence: f.globalPrevalence ?? 0,
         globalFirstObserved: mdeDate((f.globalFirstObserved as Date | null) ?? null),
         globalLastObserved: mdeDate((f.globalLastObserved as Date | null) ?? null),
@@ -181,13 +189,7 @@ export const lookupRoutes: RouteSpec[] = [
     handler: async (c) => {
       const ip = checkIp(c.params.ip!)
       const s = await observationStats(c, 'Ip', [ip])
-      return sendMde(c.reply, 200, {
-        '@odata.context': odataContext(c.req, 'microsoft.windowsDefenderATP.api.InOrgIPStats'),
-        ipAddress: c.params.ip,
-        organizationPrevalence: s.prevalence,
-        orgFirstSeen: s.first,
-        orgLastSeen: s.last,
-      })
+      return sendStats(c, 'InOrgIPStats', { ipAddress: c.params.ip, ...orgStats(s) })
     },
   },
   {
@@ -223,13 +225,7 @@ export const lookupRoutes: RouteSpec[] = [
     handler: async (c) => {
       const d = checkDomain(c.params.domain!)
       const s = await observationStats(c, 'Domain', [d])
-      return sendMde(c.reply, 200, {
-        '@odata.context': odataContext(c.req, 'microsoft.windowsDefenderATP.api.InOrgDomainStats'),
-        host: c.params.domain,
-        organizationPrevalence: s.prevalence,
-        orgFirstSeen: s.first,
-        orgLastSeen: s.last,
-      })
+      return sendStats(c, 'InOrgDomainStats', { host: c.params.domain, ...orgStats(s) })
     },
   },
   {
@@ -245,15 +241,10 @@ export const lookupRoutes: RouteSpec[] = [
     operation: 'users.machines',
     requirement: perms.machineRead,
     handler: (c) =>
-      sendList(c, {
-        entity: machineEntity,
-        model: models.machines,
-        context: 'Machines',
-        defaultOrder: [{ column: 'computerDnsName', desc: false }],
-        where: (b, t) => [
+      listMachines(
+        c,
+        (b, t) =>
           `"id" IN (SELECT l."machineId" FROM machine_logons l JOIN mde_users u ON u."tenantId" = l."tenantId" AND u."id" = l."userId" WHERE l."tenantId" = ${t} AND lower(u."accountName") = ${b.p(c.params.id!.toLowerCase())})`,
-          scopeCondition(c.principal, b, t, 'machines'),
-        ],
-      }),
+      ),
   },
 ]

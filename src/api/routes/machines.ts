@@ -25,7 +25,8 @@ import { countAlerts, listAlerts } from './alerts.js'
 export const MAX_MULTI_TAG = 500
 const DAY_MS = 86_400_000
 
-function listMachines(
+/** The machines `where` selects, inside the caller's device groups, as an OData list. */
+export function listMachines(
   call: Call,
   where?: (b: SqlBuilder, t: string) => string | null,
   emptyIsNotFound?: string,
@@ -114,12 +115,26 @@ function applyTag(tags: string[], value: string, action: 'Add' | 'Remove'): stri
   return action === 'Add' ? [...rest, value] : rest
 }
 
-async function setTags(call: Call, id: string, tags: string[]): Promise<void> {
-  await call.deps.db.execute('UPDATE machines SET "machineTags" = $1 WHERE "tenantId" = $2 AND "id" = $3', [
+async function setTags(call: Call, id: string, tags: string[], db: Db = call.deps.db): Promise<void> {
+  await db.execute('UPDATE machines SET "machineTags" = $1 WHERE "tenantId" = $2 AND "id" = $3', [
     JSON.stringify(tags),
     call.tenantId,
     id,
   ])
+}
+
+async function setValue(call: Call, id: string, value: string): Promise<void> {
+  await call.deps.db.execute('UPDATE machines SET "deviceValue" = $1 WHERE "tenantId" = $2 AND "id" = $3', [
+    value,
+    call.tenantId,
+    id,
+  ])
+}
+
+/** After a change to machine `m`: names it as the audit target and answers with its fresh state. */
+async function sendChangedMachine(call: Call, m: Row): Promise<unknown> {
+  call.audit.targetId = String(m.id)
+  return sendEntity(call, 'Machines/$entity', machineWire(await findMachine(call, String(m.id))))
 }
 
 function readTagBody(
@@ -137,9 +152,8 @@ async function machineTags(call: Call): Promise<unknown> {
   const { value, action } = readTagBody(call)
   const m = await findMachine(call, call.params.id!)
   await setTags(call, String(m.id), applyTag(tagsOf(m), value, action))
-  call.audit.targetId = String(m.id)
   call.audit.details = { action, value }
-  return sendEntity(call, 'Machines/$entity', machineWire(await findMachine(call, String(m.id))))
+  return sendChangedMachine(call, m)
 }
 
 async function multiTags(call: Call): Promise<unknown> {
@@ -158,12 +172,7 @@ async function multiTags(call: Call): Promise<unknown> {
   }
   if (missing.length) throw notFound(`Machines not found: ${missing.slice(0, 10).join(', ')}`)
   await call.deps.db.transaction(async (tx) => {
-    for (const m of machines)
-      await tx.execute('UPDATE machines SET "machineTags" = $1 WHERE "tenantId" = $2 AND "id" = $3', [
-        JSON.stringify(applyTag(tagsOf(m), value, action)),
-        call.tenantId,
-        String(m.id),
-      ])
+    for (const m of machines) await setTags(call, String(m.id), applyTag(tagsOf(m), value, action), tx)
   })
   call.audit.details = { action, value, machines: machines.length }
   const fresh = await Promise.all(machines.map((m) => findMachine(call, String(m.id))))
@@ -174,13 +183,8 @@ async function setDeviceValue(call: Call): Promise<unknown> {
   const r = new BodyReader(call.body, ['DeviceValue'])
   const v = r.enumOf(['DeviceValue'], DEVICE_VALUES, { required: true })!
   const m = await findMachine(call, call.params.id!)
-  await call.deps.db.execute('UPDATE machines SET "deviceValue" = $1 WHERE "tenantId" = $2 AND "id" = $3', [
-    v,
-    call.tenantId,
-    String(m.id),
-  ])
-  call.audit.targetId = String(m.id)
-  return sendEntity(call, 'Machines/$entity', machineWire(await findMachine(call, String(m.id))))
+  await setValue(call, String(m.id), v)
+  return sendChangedMachine(call, m)
 }
 
 async function patchMachine(call: Call): Promise<unknown> {
@@ -199,14 +203,8 @@ async function patchMachine(call: Call): Promise<unknown> {
       String(m.id),
       [...new Map(tags.map((t) => [t.toLowerCase(), t.trim()])).values()].filter(Boolean),
     )
-  if (value)
-    await call.deps.db.execute('UPDATE machines SET "deviceValue" = $1 WHERE "tenantId" = $2 AND "id" = $3', [
-      value,
-      call.tenantId,
-      String(m.id),
-    ])
-  call.audit.targetId = String(m.id)
-  return sendEntity(call, 'Machines/$entity', machineWire(await findMachine(call, String(m.id))))
+  if (value) await setValue(call, String(m.id), value)
+  return sendChangedMachine(call, m)
 }
 
 function findByTag(call: Call): Promise<unknown> {
@@ -264,6 +262,8 @@ async function joinedList(
 const softwareShape = wireShape(softwareEntity)
 const vulnShape = wireShape(vulnerabilityEntity)
 const recShape = wireShape(recommendationEntity)
+/** The alerts of machine `m` (for listAlerts / countAlerts). */
+const alertsOf = (m: Row) => (b: SqlBuilder) => `"machineId" = ${b.p(String(m.id))}`
 const col = (alias: string, shape: ReturnType<typeof wireShape>) =>
   shape.fields.map(([n]) => `${alias}."${n}"`).join(', ')
 
@@ -309,10 +309,7 @@ export const machineRoutes: RouteSpec[] = [
     url: '/machines/:id/alerts',
     operation: 'machines.alerts',
     requirement: perms.alertRead,
-    handler: async (c) => {
-      const m = await findMachine(c, c.params.id!)
-      return listAlerts(c, (b) => `"machineId" = ${b.p(String(m.id))}`)
-    },
+    handler: async (c) => listAlerts(c, alertsOf(await findMachine(c, c.params.id!))),
   },
   {
     method: 'GET',
@@ -320,10 +317,7 @@ export const machineRoutes: RouteSpec[] = [
     operation: 'machines.alertsCount',
     family: 'machines.alerts',
     requirement: perms.alertRead,
-    handler: async (c) => {
-      const m = await findMachine(c, c.params.id!)
-      return countAlerts(c, (b) => `"machineId" = ${b.p(String(m.id))}`)
-    },
+    handler: async (c) => countAlerts(c, alertsOf(await findMachine(c, c.params.id!))),
   },
   {
     method: 'POST',

@@ -36,16 +36,23 @@ export interface AppTokenInput {
   times: TokenTimes
 }
 
-/** v1-shaped app-only access token claims (MDE receives v1 tokens; identity.md §3.1, §3.3). */
-export function appAccessTokenClaims(i: AppTokenInput): JWTPayload {
-  const iss = issuerV1(i.origin, i.tenantId)
+/** The claims every (v1) access token starts with: audience, issuer, times. */
+function accessTokenHead(i: { origin: string; tenantId: string; audience: string; times: TokenTimes }) {
   return {
     aud: i.audience,
-    iss,
+    iss: issuerV1(i.origin, i.tenantId),
     iat: i.times.iat,
     nbf: i.times.nbf,
     exp: i.times.exp,
-    idp: iss,
+  }
+}
+
+/** v1-shaped app-only access token claims (MDE receives v1 tokens; identity.md §3.1, §3.3). */
+export function appAccessTokenClaims(i: AppTokenInput): JWTPayload {
+  const head = accessTokenHead(i)
+  return {
+    ...head,
+    idp: head.iss,
     oid: i.servicePrincipalId,
     sub: i.servicePrincipalId,
     tid: i.tenantId,
@@ -73,13 +80,8 @@ export interface UserTokenInput {
 }
 
 export function userAccessTokenClaims(i: UserTokenInput): JWTPayload {
-  const iss = issuerV1(i.origin, i.tenantId)
   return {
-    aud: i.audience,
-    iss,
-    iat: i.times.iat,
-    nbf: i.times.nbf,
-    exp: i.times.exp,
+    ...accessTokenHead(i),
     acr: '1',
     amr: i.amr,
     appid: i.clientId,

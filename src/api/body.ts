@@ -44,6 +44,23 @@ export class BodyReader {
     throw new MdeError('MissingRequiredParameter', `The required property '${names[0]}' is missing.`)
   }
 
+  /**
+   * A string property with its name: undefined when absent (MissingRequiredParameter when required),
+   * null when null and `nullable`; any other non-string is InvalidRequestBody.
+   */
+  #text(
+    names: readonly string[],
+    opts: { required?: boolean; nullable?: boolean },
+  ): [name: string, value: string | null] | undefined {
+    const hit = this.#get(names)
+    if (!hit) return opts.required ? this.#missing(names) : undefined
+    const [name, v] = hit
+    if (v === null && opts.nullable) return [name, null]
+    if (typeof v !== 'string')
+      throw new MdeError('InvalidRequestBody', `The property '${name}' must be a string.`)
+    return [name, v]
+  }
+
   string(names: readonly string[], opts: { required: true; maxLength?: number }): string
   string(
     names: readonly string[],
@@ -53,12 +70,10 @@ export class BodyReader {
     names: readonly string[],
     opts: { required?: boolean; maxLength?: number; nullable?: boolean } = {},
   ): string | null | undefined {
-    const hit = this.#get(names)
-    if (!hit) return opts.required ? this.#missing(names) : undefined
+    const hit = this.#text(names, opts)
+    if (!hit) return undefined
     const [name, v] = hit
-    if (v === null && opts.nullable) return null
-    if (typeof v !== 'string')
-      throw new MdeError('InvalidRequestBody', `The property '${name}' must be a string.`)
+    if (v === null) return null
     if (opts.maxLength !== undefined && v.length > opts.maxLength)
       throw new MdeError(
         'InvalidInput',
@@ -82,12 +97,10 @@ export class BodyReader {
     values: readonly T[],
     opts: { required?: boolean; aliases?: Record<string, T>; nullable?: boolean } = {},
   ): T | null | undefined {
-    const hit = this.#get(names)
-    if (!hit) return opts.required ? this.#missing(names) : undefined
+    const hit = this.#text(names, opts)
+    if (!hit) return undefined
     const [name, v] = hit
-    if (v === null && opts.nullable) return null
-    if (typeof v !== 'string')
-      throw new MdeError('InvalidRequestBody', `The property '${name}' must be a string.`)
+    if (v === null) return null
     const lower = v.toLowerCase()
     const canonical =
       values.find((x) => x.toLowerCase() === lower) ??

@@ -3,7 +3,9 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { openPostgres } from '../../src/store/postgres-db.js'
 import { freshSchemaName, pgUrl } from '../helpers/stores.js'
-import { M1, seedTenant, sharedFixturesDir } from './api-harness.js'
+import { loadRecorded } from '../helpers/recorded.js'
+import { M1, seedTenant } from './api-harness.js'
+import { app } from './identity-helpers.js'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { startServer, type RunningServer } from '../../src/server/app.js'
@@ -37,20 +39,6 @@ async function startApiServer(flags: ConfigInput): Promise<E2eServer & { close()
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
-}
-
-function app(creds: DemoCredentials, name: string) {
-  const a = creds.apps.find((x) => x.name === name)
-  if (!a) throw new Error(`no demo app ${name}`)
-  return a
-}
-
-interface Recorded {
-  method: string
-  path: string
-  rawQuery: string
-  headers: Record<string, string>
-  body?: string
 }
 
 const stores = [
@@ -106,17 +94,8 @@ for (const store of stores)
             }
           }
           await seedTenant(s.server.ctx.db, s.creds.tenantId)
-          const full = app(s.creds, 'Bulwark Demo Full Access')
-          const recorded = JSON.parse(
-            readFileSync(
-              join(
-                sharedFixturesDir(),
-                'recorded-client-requests',
-                'thehive-cortex-msdefenderendpoints.json',
-              ),
-              'utf8',
-            ),
-          ) as Recorded[]
+          const full = app(s.creds, 'full')
+          const recorded = loadRecorded('thehive-cortex-msdefenderendpoints.json')
           let token = ''
           const statuses: string[] = []
           for (const r of recorded) {
@@ -169,7 +148,7 @@ for (const store of stores)
           headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.x' },
         })
         assert.equal(forged.status, 401)
-        const ro = app(s.creds, 'Bulwark Demo Read-Only')
+        const ro = app(s.creds, 'readonly')
         const tok = await fetch(`${s.url}/${s.creds.tenantId}/oauth2/v2.0/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },

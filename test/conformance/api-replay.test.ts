@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { backends } from '../helpers/stores.js'
-import { createHarness, json, M1, sharedFixturesDir, type Harness } from './api-harness.js'
-
-interface Recorded {
-  method: string
-  path: string
-  rawQuery: string
-  headers: Record<string, string>
-  body?: string
-}
-
-function load(name: string): Recorded[] {
-  return JSON.parse(
-    readFileSync(join(sharedFixturesDir(), 'recorded-client-requests', name), 'utf8'),
-  ) as Recorded[]
-}
+import { loadRecorded, type RecordedRequest } from '../helpers/recorded.js'
+import { createHarness, json, M1, type Harness } from './api-harness.js'
 
 /** Replays one recorded API request as the client sent it (raw path and query, its headers, its body). */
-async function replay(h: Harness, r: Recorded) {
+async function replay(h: Harness, r: RecordedRequest) {
   const headers: Record<string, string> = { host: '127.0.0.1:28081' }
   for (const [k, v] of Object.entries(r.headers))
     headers[k.toLowerCase()] = v === 'Bearer <token>' ? `Bearer ${h.admin}` : v
@@ -33,7 +18,7 @@ async function replay(h: Harness, r: Recorded) {
 }
 
 /** What each client reads from each response (the parts its code depends on). */
-function checkResponse(r: Recorded, status: number, body: Record<string, unknown>): void {
+function checkResponse(r: RecordedRequest, status: number, body: Record<string, unknown>): void {
   const p = r.path.toLowerCase()
   if (r.method === 'GET' && /\/machines$/.test(p)) {
     assert.equal(status, 200)
@@ -62,7 +47,7 @@ function checkResponse(r: Recorded, status: number, body: Record<string, unknown
   } else assert.fail(`no expectation for ${r.method} ${r.path}`)
 }
 
-const skipped = (r: Recorded) =>
+const skipped = (r: RecordedRequest) =>
   /\/oauth2\//.test(r.path) // token requests: the identity module replays those
     ? 'token'
     : /\/advancedqueries\/run$/i.test(r.path) // the hunting module replays those
@@ -76,7 +61,7 @@ for (const backend of backends) {
         const h = await createHarness(backend)
         try {
           let replayed = 0
-          for (const r of load(file)) {
+          for (const r of loadRecorded(file)) {
             if (skipped(r)) continue
             const res = await replay(h, r)
             const body = res.body ? json(res) : {}

@@ -1,30 +1,20 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readdirSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
-import { app, ROOT, startIdentityServer, type IdentityTestServer } from './identity-helpers.js'
+import { loadRecorded, recordedDir } from '../helpers/recorded.js'
+import { app, startIdentityServer, type IdentityTestServer } from './identity-helpers.js'
 
 /**
  * Replays what real clients sent (../shared/fixtures/recorded-client-requests) against the server: the
  * token-endpoint and discovery requests byte for byte, with only the recorded placeholders (tenant,
  * client id, redacted secret, request ids, the stub's API base URL) replaced by live values.
  */
-const DIR = join(ROOT, '..', 'shared', 'fixtures', 'recorded-client-requests')
-
-interface Recorded {
-  method: string
-  path: string
-  rawQuery: string
-  headers: Record<string, string>
-  body?: string
-}
-
-const files = existsSync(DIR) ? readdirSync(DIR).filter((f) => f.endsWith('.json')) : []
+const files = existsSync(recordedDir) ? readdirSync(recordedDir).filter((f) => f.endsWith('.json')) : []
 
 describe(
   'replay of recorded client requests',
-  { skip: files.length ? false : `fixtures not found at ${DIR}` },
+  { skip: files.length ? false : `fixtures not found at ${recordedDir}` },
   () => {
     let s: IdentityTestServer
     before(async () => {
@@ -34,7 +24,7 @@ describe(
 
     for (const file of files) {
       it(file, async () => {
-        const requests = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as Recorded[]
+        const requests = loadRecorded(file)
         const full = app(s.creds, 'full')
         const sub = (x: string) =>
           x

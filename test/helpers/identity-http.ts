@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import type { AdminCredentialsFile } from '../../src/identity/bootstrap.js'
 
 /**
  * HTTP helpers for tests that drive the identity module's endpoints over fastify inject: form posts to
@@ -67,19 +68,14 @@ export async function submitSignIn(a: FastifyInstance, authorizeUrl: string, upn
   return { response: r, jar: mergeCookies(pageJar, setCookies(r.headers)) }
 }
 
-/** What `bulwark serve` writes to DIR/admin-credentials.json. */
-export interface AdminCredentials {
-  tenantId: string
-  clientId: string
-  clientSecret: string
-}
-
 /**
  * A client-credentials token for the admin API (`api://bulwark-admin`), with the credentials the
  * server wrote to its data folder; `bearer` is the Authorization header to send it with.
  */
 export async function adminToken(a: FastifyInstance, dataDir: string) {
-  const admin = JSON.parse(readFileSync(join(dataDir, 'admin-credentials.json'), 'utf8')) as AdminCredentials
+  const admin = JSON.parse(
+    readFileSync(join(dataDir, 'admin-credentials.json'), 'utf8'),
+  ) as AdminCredentialsFile
   const r = await postForm(a, `/${admin.tenantId}/oauth2/v2.0/token`, {
     grant_type: 'client_credentials',
     client_id: admin.clientId,

@@ -20,6 +20,14 @@ export interface ColumnInfo {
 export interface QueryOptions {
   /** Cancel the statement when this fires (the engine really stops: DuckDB interrupt / PG cancel). */
   signal?: AbortSignal
+  /**
+   * The caller states every row order it needs with ORDER BY, so rows outside an ORDER BY may come in
+   * any order. DuckDB then runs the statement with `preserve_insertion_order` off for its connection:
+   * a LIMIT over a filtered scan and the result collection run on all threads (with it on, a LIMIT
+   * above 10,000 rows over a scan is single-threaded). ORDER BY results keep their order either way.
+   * PostgreSQL ignores it.
+   */
+  unordered?: boolean
 }
 
 export interface QueryOutput<T = Row> {

@@ -354,8 +354,12 @@ async function run(conn: DuckDBConnection, sql: string, params: readonly SqlValu
   const signal = opts?.signal
   const onAbort = () => conn.interrupt()
   signal?.addEventListener('abort', onAbort, { once: true })
+  // Read when the statement executes (DuckDB re-plans a prepared statement per run); `conn.run`, not the
+  // DDL-aware path, so the prepared-statement caches stay.
+  const unordered = opts?.unordered === true
   try {
     if (signal?.aborted) throw cancelled()
+    if (unordered) await conn.run('SET SESSION preserve_insertion_order = false')
     if (params.length === 0) {
       const ddl = isDdl(sql)
       try {
@@ -374,6 +378,7 @@ async function run(conn: DuckDBConnection, sql: string, params: readonly SqlValu
   } finally {
     // Removed before the connection goes back to the pool, so a late abort cannot hit another query.
     signal?.removeEventListener('abort', onAbort)
+    if (unordered) await conn.run('SET SESSION preserve_insertion_order = true')
   }
 }
 

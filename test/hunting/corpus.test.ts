@@ -46,6 +46,7 @@ for (const b of backends) {
     let schemaEqual = 0
     let discovered = 0
     const reasons = new Map<string, number>()
+    const jsonMismatch: string[] = []
     for (const q of corpus) {
       const plan = engine.plan(q.query)
       const bindsLenient = plan.ok || plan.diagnostics.every((d) => !d.code.startsWith('kql-ks'))
@@ -69,6 +70,8 @@ for (const b of backends) {
         continue
       }
       executed++
+      // The JSON text the routes send (encoded without row objects) is exactly the rows' JSON.
+      if (o.resultsJson !== JSON.stringify(o.results)) jsonMismatch.push(q.id)
       let expected = plan.ok ? plan.plan.schema : []
       if (plan.ok && plan.plan.ir.discoveries.length) {
         // Data-dependent plugins (bag_unpack, pivot): the binder's schema of the resolved query.
@@ -95,6 +98,7 @@ for (const b of backends) {
     )
     for (const [r, n] of [...reasons].sort((x, y) => y[1] - x[1]).slice(0, 15)) console.log(`  ${n}\t${r}`)
     assert.equal(schemaEqual, executed, 'every executed query reports the binder schema')
+    assert.deepEqual(jsonMismatch, [], 'resultsJson equals JSON.stringify(results) for every query')
     assert.ok(executed / bound >= (b.name === 'duckdb' ? 0.9 : 0.85), `execution rate ${pct(executed)}%`)
   })
 }

@@ -52,10 +52,15 @@ export function kql(db: Db, query: string, o: KqlOptions = {}): Promise<RunQuery
   })
 }
 
-/** Runs a query that must succeed and returns its rows. */
+/**
+ * Runs a query that must succeed and returns its rows. Every call also checks that the JSON text the
+ * routes send (`resultsJson`, encoded without building row objects) is exactly the rows' JSON.
+ */
 export async function rows(db: Db, query: string, o: KqlOptions = {}): Promise<Record<string, unknown>[]> {
   const r = await kql(db, query, o)
   if (!r.ok) throw new Error(`${r.code}: ${r.message}\n${query}`)
+  assert.equal(r.resultsJson, JSON.stringify(r.results), `resultsJson differs from the rows\n${query}`)
+  assert.equal(r.rowCount, r.results.length)
   return r.results
 }
 
@@ -107,6 +112,8 @@ export function runKnownAnswers(title: string, cases: readonly Case[], o: { sort
           }
           assert.ok(r.ok, r.ok ? '' : `${r.code}: ${r.message}`)
           if (!r.ok) return
+          // The JSON the routes send is encoded without row objects; it must equal the rows' JSON.
+          assert.equal(r.resultsJson, JSON.stringify(r.results))
           if ('columns' in k.expect) {
             assert.deepEqual(
               r.schema.map((c) => c.name),

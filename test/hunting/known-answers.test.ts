@@ -8,6 +8,7 @@ import { runKnownAnswers, type Case, type Expect } from './harness.js'
  * string and datetime functions.
  */
 const S = `datatable(s:string)["Hello World", "hello-world.exe", "HELLOWORLD", "say hello", "", "x_hello_y", "cmd.exe /c whoami"]`
+const W = `datatable(s:string)["50%", "a_b", "axb", @"c:\\temp", "100 percent", ""]`
 const N = `datatable(k:string, v:long, r:real)["a", 1, 1.5, "a", 2, 2.5, "b", 3, 3.5, "c", long(null), real(null)]`
 const L = `datatable(k:string, lv:long)["a", 1, "a", 2, "b", 3, "d", 4]`
 const R = `datatable(k:string, rv:string)["a", "x", "a", "y", "c", "z"]`
@@ -50,6 +51,17 @@ const cases: Case[] = [
   c('endswith_cs', `${S} | where s endswith_cs ".EXE" | count`, [{ Count: 0 }]),
   c('!endswith', `${S} | where s !endswith "exe" | count`, [{ Count: 6 }]),
   c('matches regex', `${S} | where s matches regex @"^h.*exe$" | count`, [{ Count: 1 }]),
+  // constant needles with LIKE metacharacters (PostgreSQL lowers them to escaped LIKE patterns)
+  c('contains "%" is literal', `${W} | where s contains "%" | count`, [{ Count: 1 }]),
+  c('contains "_" is literal', `${W} | where s contains "_" | count`, [{ Count: 1 }]),
+  c('!contains "_" keeps empty strings', `${W} | where s !contains "_" | count`, [{ Count: 5 }]),
+  c('startswith "A_" is literal and case-insensitive', `${W} | where s startswith "A_" | count`, [
+    { Count: 1 },
+  ]),
+  c('endswith a backslash needle', `${W} | where s endswith @"\\TEMP" | count`, [{ Count: 1 }]),
+  c('contains as a value is false, never null', `${W} | extend m = s contains "%" | where not(m) | count`, [
+    { Count: 5 },
+  ]),
   // equality and sets
   c('== is case-sensitive', `${S} | where s == "helloworld" | count`, [{ Count: 0 }]),
   c('=~ is case-insensitive', `${S} | where s =~ "helloworld" | count`, [{ Count: 1 }]),

@@ -36,13 +36,17 @@ export class HuntingQuota {
     })
   }
 
+  /** One statement for both windows (every API call pays for it). */
   async check(tenantId: string): Promise<QuotaDecision> {
-    for (const w of this.#windows()) {
-      const rows = await this.db.query<{ count: number | bigint }>(
-        'SELECT "count" FROM rate_limit_counters WHERE "tenantId" = $1 AND "bucket" = $2 AND "windowStart" = $3',
-        [tenantId, w.bucket, w.start],
-      )
-      const usedMs = Number(rows[0]?.count ?? 0)
+    const ws = this.#windows()
+    const rows = await this.db.query<{ bucket: string; count: number | bigint }>(
+      `SELECT "bucket", "count" FROM rate_limit_counters WHERE "tenantId" = $1 AND (${ws
+        .map((_, i) => `("bucket" = $${2 * i + 2} AND "windowStart" = $${2 * i + 3})`)
+        .join(' OR ')})`,
+      [tenantId, ...ws.flatMap((w) => [w.bucket, w.start])],
+    )
+    for (const w of ws) {
+      const usedMs = Number(rows.find((r) => r.bucket === w.bucket)?.count ?? 0)
       if (usedMs >= w.limit * 1000)
         return {
           ok: false,
@@ -54,15 +58,28 @@ export class HuntingQuota {
     return { ok: true }
   }
 
-  /** Adds a query's CPU milliseconds to the tenant's hour and day windows (one atomic upsert each). */
+  /**
+   * Adds a query's CPU milliseconds to the tenant's hour and day windows. Every API call pays for this,
+   * and DuckDB runs a plain UPDATE ~5x faster than an upsert or UPDATE … RETURNING, so: one UPDATE of
+   * the existing counters; only when a window has no counter yet (its first query) an INSERT … ON
+   * CONFLICT DO NOTHING creates the missing ones with this query's time. (Two nodes creating the same
+   * window's counter at the same instant may drop one query's milliseconds; nothing else is lost.)
+   */
   async charge(tenantId: string, ms: number): Promise<void> {
     const add = Math.max(1, Math.round(ms))
-    for (const w of this.#windows())
-      await this.db.execute(
-        `INSERT INTO rate_limit_counters ("tenantId", "bucket", "windowStart", "count", "expiresAt")
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT ("tenantId", "bucket", "windowStart") DO UPDATE SET "count" = rate_limit_counters."count" + $4`,
-        [tenantId, w.bucket, w.start, add, w.end],
-      )
+    const ws = this.#windows()
+    const updated = await this.db.execute(
+      `UPDATE rate_limit_counters SET "count" = "count" + $2 WHERE "tenantId" = $1 AND (${ws
+        .map((_, i) => `("bucket" = $${2 * i + 3} AND "windowStart" = $${2 * i + 4})`)
+        .join(' OR ')})`,
+      [tenantId, add, ...ws.flatMap((w) => [w.bucket, w.start])],
+    )
+    if (updated >= ws.length) return
+    await this.db.execute(
+      `INSERT INTO rate_limit_counters ("tenantId", "bucket", "windowStart", "count", "expiresAt")
+       VALUES ${ws.map((_, i) => `($1, $${3 * i + 3}, $${3 * i + 4}, $2, $${3 * i + 5})`).join(', ')}
+       ON CONFLICT ("tenantId", "bucket", "windowStart") DO NOTHING`,
+      [tenantId, add, ...ws.flatMap((w) => [w.bucket, w.start, w.end])],
+    )
   }
 }

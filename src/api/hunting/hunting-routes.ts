@@ -117,26 +117,26 @@ export async function executeHunting(
   return out
 }
 
-/** MDE / XDR response: Stats, Schema, Results (+ Render when the query ends with `render`). */
-export function mdeResponse(out: RunQueryOutcome & { ok: true }): Record<string, unknown> {
-  return {
-    Stats: out.stats,
-    Schema: out.schema.map((c) => ({ Name: c.name, Type: WIRE_TYPE_NAMES[c.type] })),
-    Results: out.results,
-    ...(out.render
-      ? { Render: { Visualization: out.render.visualization, Properties: out.render.properties } }
-      : {}),
-  }
+/**
+ * MDE / XDR response body: Stats, Schema, Results (+ Render when the query ends with `render`), as JSON
+ * text around the already-encoded `Results` (no second serialisation of wide results).
+ */
+export function mdeResponseJson(out: RunQueryOutcome & { ok: true }): string {
+  const schema = out.schema.map((c) => ({ Name: c.name, Type: WIRE_TYPE_NAMES[c.type] }))
+  const render = out.render
+    ? `,"Render":${JSON.stringify({ Visualization: out.render.visualization, Properties: out.render.properties })}`
+    : ''
+  return `{"Stats":${JSON.stringify(out.stats)},"Schema":${JSON.stringify(schema)},"Results":${out.resultsJson}${render}}`
 }
 
-export function graphResponse(out: RunQueryOutcome & { ok: true }): Record<string, unknown> {
-  return {
-    '@odata.context':
-      'https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.security.huntingQueryResults',
-    schema: out.schema.map((c) => ({ name: c.name, type: WIRE_TYPE_NAMES[c.type] })),
-    results: out.results,
-  }
+export function graphResponseJson(out: RunQueryOutcome & { ok: true }): string {
+  const schema = out.schema.map((c) => ({ name: c.name, type: WIRE_TYPE_NAMES[c.type] }))
+  return `{"@odata.context":${JSON.stringify(GRAPH_CONTEXT)},"schema":${JSON.stringify(schema)},"results":${out.resultsJson}}`
 }
+
+const GRAPH_CONTEXT =
+  'https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.security.huntingQueryResults'
+const JSON_TYPE = 'application/json; charset=utf-8'
 
 function abortOnClose(req: FastifyRequest): AbortSignal {
   const ac = new AbortController()
@@ -155,9 +155,13 @@ export function huntingRouteSpecs(deps: HuntingRouteDeps): RouteSpec[] {
       operation: HUNTING_FAMILY,
       requirement: MDE_REQUIREMENT,
       handler: async (call) =>
-        mdeResponse(
-          await executeHunting(deps, call.principal, call.body, { signal: abortOnClose(call.req) }),
-        ),
+        call.reply
+          .header('content-type', JSON_TYPE)
+          .send(
+            mdeResponseJson(
+              await executeHunting(deps, call.principal, call.body, { signal: abortOnClose(call.req) }),
+            ),
+          ),
     },
     {
       method: 'POST',
@@ -166,9 +170,13 @@ export function huntingRouteSpecs(deps: HuntingRouteDeps): RouteSpec[] {
       family: HUNTING_FAMILY,
       requirement: XDR_REQUIREMENT,
       handler: async (call) =>
-        mdeResponse(
-          await executeHunting(deps, call.principal, call.body, { signal: abortOnClose(call.req) }),
-        ),
+        call.reply
+          .header('content-type', JSON_TYPE)
+          .send(
+            mdeResponseJson(
+              await executeHunting(deps, call.principal, call.body, { signal: abortOnClose(call.req) }),
+            ),
+          ),
     },
   ]
 }
@@ -195,7 +203,7 @@ export async function registerHuntingRoutes(
             timespanMs: ts,
             signal: abortOnClose(req),
           })
-          return reply.send(graphResponse(out))
+          return reply.header('content-type', JSON_TYPE).send(graphResponseJson(out))
         },
       )
       done()

@@ -59,6 +59,9 @@ export type RunQueryOutcome =
       ok: true
       schema: ResultColumn[]
       results: Record<string, unknown>[]
+      /** `results` as JSON text (the routes send it as is: wide results are serialised once). */
+      resultsJson: string
+      rowCount: number
       stats: HuntingStats
       render: HuntingPlan['ir']['render']
       deterministic: boolean
@@ -92,6 +95,28 @@ async function fetchExternal(plan: HuntingPlan, input: RunQueryInput, signal: Ab
     out.set(key, toExternalTable(texts.join('\n'), src, input.external.maxRows))
   }
   return out
+}
+
+const JSON_CHUNK_ROWS = 2000
+
+/**
+ * The rows as the JSON text of the `Results` array, or null when it would exceed `limit` characters.
+ * Serialised in chunks of rows, so an oversized result stops early instead of building one huge string.
+ */
+function resultsText(results: readonly Record<string, unknown>[], limit: number): string | null {
+  if (results.length <= JSON_CHUNK_ROWS) {
+    const s = JSON.stringify(results)
+    return s.length > limit ? null : s
+  }
+  const parts: string[] = []
+  let size = 2
+  for (let i = 0; i < results.length; i += JSON_CHUNK_ROWS) {
+    const s = JSON.stringify(results.slice(i, i + JSON_CHUNK_ROWS))
+    size += s.length - 2 + (i > 0 ? 1 : 0)
+    if (size > limit) return null
+    parts.push(s.slice(1, -1))
+  }
+  return `[${parts.join(',')}]`
 }
 
 /** Plans, lowers, executes (with real cancellation) and formats one hunting query. */
@@ -144,7 +169,9 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
         return { ok: false, status: 400, code: 'BadRequest', message: `${d.message}${pos}`, target: d.code }
       }
       q = lowered.query
-      rows = await input.db.query(q.sql, q.params, { signal })
+      // The SQL states every row order KQL defines (ordered stages end in ORDER BY __ord), so the store
+      // may return other rows in any order (DuckDB: parallel LIMIT and result collection).
+      rows = await input.db.query(q.sql, q.params, { signal, unordered: true })
     } catch (err) {
       if (timeout.signal.aborted)
         return {
@@ -161,17 +188,15 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
       }
     }
     const results = formatRows(rows, q.schema)
-    let bytes = 0
-    for (const r of results) {
-      bytes += JSON.stringify(r).length + 1
-      if (bytes > input.limits.resultBytesLimit)
-        return {
-          ok: false,
-          status: 400,
-          code: 'BadRequest',
-          message: `The result exceeds the size limit of ${input.limits.resultBytesLimit} bytes; narrow the query (fewer rows or columns)`,
-        }
-    }
+    const resultsJson = resultsText(results, input.limits.resultBytesLimit)
+    if (resultsJson === null)
+      return {
+        ok: false,
+        status: 400,
+        code: 'BadRequest',
+        message: `The result exceeds the size limit of ${input.limits.resultBytesLimit} bytes; narrow the query (fewer rows or columns)`,
+      }
+    const bytes = resultsJson.length
     const cpu = process.cpuUsage(cpu0)
     const cpuMs = (cpu.user + cpu.system) / 1000
     const stats: HuntingStats = {
@@ -185,12 +210,14 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
         },
         memory: { peak_per_node: process.memoryUsage().rss },
       },
-      dataset_statistics: [{ table_row_count: results.length, table_size: bytes }],
+      dataset_statistics: [{ table_row_count: rows.length, table_size: bytes }],
     }
     return {
       ok: true,
       schema: q.schema,
       results,
+      resultsJson,
+      rowCount: rows.length,
       stats,
       render: q.render,
       deterministic: q.deterministic,

@@ -224,9 +224,11 @@ function lowerSummarize(s: Summarize, lx: Lowerer): Stage {
     // `QUALIFY row_number() OVER (ORDER BY one key) = 1` over a lateral json_each source).
     const stage = !keys.length
       ? sql`SELECT ${list(items)} FROM ${input.from} ORDER BY ${list(order)} LIMIT 1`
-      : lx.d.qualify
-        ? sql`SELECT ${list(items)} FROM ${input.from} QUALIFY ${rn} = 1`
-        : sql`SELECT * FROM (SELECT ${list(items)}, ${rn} AS "__rn" FROM ${input.from}) AS w WHERE "__rn" = 1`
+      : lx.d.distinctOn
+        ? sql`SELECT DISTINCT ON (${list(keys)}) ${list(items)} FROM ${input.from} ORDER BY ${list([...keys, ...order])}`
+        : lx.d.qualify
+          ? sql`SELECT ${list(items)} FROM ${input.from} QUALIFY ${rn} = 1`
+          : sql`SELECT * FROM (SELECT ${list(items)}, ${rn} AS "__rn" FROM ${input.from}) AS w WHERE "__rn" = 1`
     parts.push({ stage, outputs: values.map((_, i) => ({ idx: base + i, sql: `a${base + i}` })) })
   }
   const aliases = parts.map((_, i) => `p${i}`)

@@ -110,21 +110,45 @@ function converterFor(type: KustoTypeName): Converter {
   }
 }
 
+type RowBuilder = (src: Record<string, unknown>, convert: readonly Converter[]) => Record<string, unknown>
+
+const builders = new Map<string, RowBuilder>()
+const MAX_BUILDERS = 256
+
+/**
+ * A row constructor for one result schema: an object literal with the column names as constant keys,
+ * so V8 gives every row the same fast shape (JSON.stringify of such rows is ~3x faster than of objects
+ * filled key by key, which turn into dictionaries at 66 columns). Names are JSON-encoded, so they are
+ * string literals whatever they contain; `__proto__` is written as a computed key, which makes an own
+ * property. Cached per schema.
+ */
+function rowBuilder(schema: readonly ResultColumn[]): RowBuilder {
+  const key = schema.map((c) => `${c.name}\u0000${c.type}`).join('\u0001')
+  let b = builders.get(key)
+  if (b) return b
+  const fields = schema.map((c, i) => {
+    const k = JSON.stringify(c.name)
+    const name = c.name === '__proto__' ? `[${k}]` : k
+    const v = `s.c${i}`
+    return c.type === 'string' || c.type === 'guid'
+      ? `${name}: typeof ${v} === 'string' ? ${v} : cv[${i}](${v})`
+      : `${name}: cv[${i}](${v})`
+  })
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from JSON-encoded names only
+  b = new Function('s', 'cv', `return {${fields.join(', ')}}`) as RowBuilder
+  if (builders.size >= MAX_BUILDERS) builders.delete(builders.keys().next().value!)
+  builders.set(key, b)
+  return b
+}
+
 /** Turns result rows keyed c0..cn into objects keyed by the KQL column names, in schema order. */
 export function formatRows(
   rows: readonly Record<string, unknown>[],
   schema: readonly ResultColumn[],
 ): Record<string, unknown>[] {
-  const n = schema.length
-  const keys = schema.map((_, i) => `c${i}`)
-  const names = schema.map((c) => c.name)
+  const build = rowBuilder(schema)
   const convert = schema.map((c) => converterFor(c.type))
   const out = new Array<Record<string, unknown>>(rows.length)
-  for (let r = 0; r < rows.length; r++) {
-    const src = rows[r]!
-    const o: Record<string, unknown> = {}
-    for (let i = 0; i < n; i++) o[names[i]!] = convert[i]!(src[keys[i]!])
-    out[r] = o
-  }
+  for (let r = 0; r < rows.length; r++) out[r] = build(rows[r]!, convert)
   return out
 }

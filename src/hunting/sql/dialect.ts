@@ -13,6 +13,12 @@ export interface SqlDialect {
   types: Readonly<Record<KType, string>>
   /** Supports `QUALIFY`. */
   qualify: boolean
+  /**
+   * One row per group as `SELECT DISTINCT ON (keys) … ORDER BY keys, …` (arg_max/arg_min by keys).
+   * PostgreSQL: faster than filtering a row_number() window (measured 1M rows: ~0.7x the time) and what a
+   * DBA writes. DuckDB: QUALIFY row_number() = 1, which matches its hand-written form.
+   */
+  distinctOn: boolean
   /** String comparison collation to force ordinal (byte) ordering in ORDER BY, or ''. */
   ordinalCollation: string
   /** Typed placeholder text for parameter n. */
@@ -52,6 +58,12 @@ export interface SqlDialect {
   contains(hay: SqlNode, needle: SqlNode): SqlNode
   startsWith(hay: SqlNode, needle: SqlNode): SqlNode
   endsWith(hay: SqlNode, needle: SqlNode): SqlNode
+  /**
+   * Substring / prefix / suffix test against a constant needle known at compile time. PostgreSQL: a LIKE
+   * pattern, whose selectivity its planner can estimate (strpos gets a flat 1/3, which with the row
+   * limit turned a parallel scan into a serial one); DuckDB: the same as with a non-constant needle.
+   */
+  matchText(hay: SqlNode, needle: string, where: 'contains' | 'prefix' | 'suffix'): SqlNode
   tryCast(x: SqlNode, to: KType): SqlNode
   /** Split into a JSON array of strings on a literal delimiter. */
   split(x: SqlNode, delim: SqlNode): SqlNode
@@ -102,6 +114,7 @@ export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
   types: duckTypes,
   qualify: true,
+  distinctOn: false,
   ordinalCollation: '',
   placeholder: (n, type) => `CAST($${n} AS ${duckTypes[type]})`,
   epochUs: (x) => sql`epoch_us(${x})`,
@@ -146,6 +159,11 @@ export const duckdbDialect: SqlDialect = {
   contains: (h, n) => sql`contains(${h}, ${n})`,
   startsWith: (h, n) => sql`starts_with(${h}, ${n})`,
   endsWith: (h, n) => sql`suffix(${h}, ${n})`,
+  matchText: (h, n, where) => {
+    const p = param(n, 'string')
+    if (where === 'contains') return sql`contains(${h}, ${p})`
+    return where === 'prefix' ? sql`starts_with(${h}, ${p})` : sql`suffix(${h}, ${p})`
+  },
   tryCast: (x, to) => sql`TRY_CAST(${x} AS ${raw(duckTypes[to])})`,
   split: (x, d) => sql`to_json(string_split(${x}, ${d}))`,
   formatDatetime: (x) => sql`strftime(${x}, '%Y-%m-%dT%H:%M:%S.%fZ')`,
@@ -161,6 +179,7 @@ export const postgresDialect: SqlDialect = {
   name: 'postgres',
   types: pgTypes,
   qualify: false,
+  distinctOn: true,
   ordinalCollation: ' COLLATE "C"',
   placeholder: (n, type) => `$${n}::${pgTypes[type]}`,
   epochUs: (x) => sql`(floor(extract(epoch from ${x}) * 1000000))::bigint`,
@@ -201,6 +220,12 @@ export const postgresDialect: SqlDialect = {
   contains: (h, n) => sql`(strpos(${h}, ${n}) > 0)`,
   startsWith: (h, n) => sql`starts_with(${h}, ${n})`,
   endsWith: (h, n) => sql`(right(${h}, length(${n})) = ${n})`,
+  matchText: (h, n, where) => {
+    // LIKE's default escape character is the backslash; escape it and the two wildcards.
+    const lit = n.replace(/[\\%_]/g, (c) => `\\${c}`)
+    const pattern = where === 'contains' ? `%${lit}%` : where === 'prefix' ? `${lit}%` : `%${lit}`
+    return sql`(${h} LIKE ${param(pattern, 'string')})`
+  },
   tryCast: (x, to) =>
     sql`bulwark_try_${raw(to === 'int' ? 'int' : to === 'long' || to === 'timespan' ? 'bigint' : to === 'real' || to === 'decimal' ? 'double' : to === 'datetime' ? 'timestamp' : to === 'bool' ? 'bool' : 'text')}(${x})`,
   split: (x, d) => sql`to_jsonb(string_to_array(${x}, ${d}))`,

@@ -47,7 +47,7 @@ export function hasTerm(x: IrExpr, n: IrExpr, cx: ScalarCx, cs: boolean, mode: T
   if (nd.text !== undefined) {
     if (nd.text === '') return raw('TRUE')
     const re = termRegex(nd.text, cs, mode)
-    const c = cx.d.contains(h, nd.node)
+    const c = cx.d.matchText(h, nd.text, 'contains')
     return re === null ? c : sql`(${c} AND ${cx.d.regexMatch(h, param(re, 'string'))})`
   }
   // Non-constant needle: escape it in SQL and always apply both boundaries for alphanumeric ends.
@@ -116,15 +116,20 @@ export function joinWith(parts: SqlNode[], sep: string): SqlNode {
 
 export function containsOp(x: IrExpr, n: IrExpr, cx: ScalarCx, cs: boolean): SqlNode {
   const nd = needle(n, cx, cs)
-  return cx.d.contains(hay(x, cx, cs), nd.node)
+  const h = hay(x, cx, cs)
+  return nd.text !== undefined ? cx.d.matchText(h, nd.text, 'contains') : cx.d.contains(h, nd.node)
 }
 
 export function startsWithOp(x: IrExpr, n: IrExpr, cx: ScalarCx, cs: boolean): SqlNode {
-  return cx.d.startsWith(hay(x, cx, cs), needle(n, cx, cs).node)
+  const nd = needle(n, cx, cs)
+  const h = hay(x, cx, cs)
+  return nd.text !== undefined ? cx.d.matchText(h, nd.text, 'prefix') : cx.d.startsWith(h, nd.node)
 }
 
 export function endsWithOp(x: IrExpr, n: IrExpr, cx: ScalarCx, cs: boolean): SqlNode {
-  return cx.d.endsWith(hay(x, cx, cs), needle(n, cx, cs).node)
+  const nd = needle(n, cx, cs)
+  const h = hay(x, cx, cs)
+  return nd.text !== undefined ? cx.d.matchText(h, nd.text, 'suffix') : cx.d.endsWith(h, nd.node)
 }
 
 export function equalsCi(a: IrExpr, b: IrExpr, cx: ScalarCx): SqlNode {

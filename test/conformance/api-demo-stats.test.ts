@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import type { DemoCredentials } from '../../src/identity/seed-demo.js'
-import { startServer, type RunningServer } from '../../src/server/app.js'
-import { loadConfig } from '../../src/server/config.js'
-import { productModules } from '../../src/server/modules.js'
 import type { Db } from '../../src/store/db.js'
-import { openPostgres } from '../../src/store/postgres-db.js'
-import { freshSchemaName, pgUrl } from '../helpers/stores.js'
+import { demoCredentials, serverStores, startTestServer } from '../helpers/server.js'
 
 /**
  * The files / IPs / domains stats and related-machine routes on the demo tenant answer with the
@@ -17,13 +9,6 @@ import { freshSchemaName, pgUrl } from '../helpers/stores.js'
  * expected prevalence, first and last seen and machines are computed here from the hunting rows
  * (independently of the product's derivation) and compared with the API's answers.
  */
-const stores = [
-  { name: 'duckdb', flags: {} },
-  ...(pgUrl
-    ? [{ name: 'postgres', flags: { store: 'postgres' as const, postgresUrl: pgUrl, postgresSchema: '' } }]
-    : []),
-]
-
 interface Seen {
   devices: Set<string>
   first: number
@@ -88,37 +73,26 @@ async function domainSeen(db: Db, tenant: string, host: string): Promise<Seen> {
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
-for (const store of stores)
+for (const store of serverStores)
   describe(`demo tenant: file / IP / domain stats agree with the telemetry (${store.name})`, () => {
     it('for every file, IP and domain of the stories’ evidence, and for the most common domain', async () => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'bulwark-demo-stats-'))
-      const schema = freshSchemaName()
-      const flags = store.name === 'postgres' ? { ...store.flags, postgresSchema: schema } : store.flags
-      const config = loadConfig({
-        env: {},
+      const srv = await startTestServer({
+        prefix: 'bulwark-demo-stats-',
+        modules: ['store', 'identity', 'api', 'demo'],
+        dropSchema: true,
         flags: {
-          dataDir,
-          port: 0,
           http: true,
           demo: true,
           devices: 8,
           clockStart: '2025-03-04T10:30:00Z',
-          logLevel: 'silent',
-          quiet: true,
           rateLimits: { profile: 'off' },
-          ...flags,
+          ...store.flags(),
         },
       })
-      const modules = productModules.filter((m) => ['store', 'identity', 'api', 'demo'].includes(m.name))
-      let server: RunningServer | undefined
       try {
-        server = await startServer(config, { modules })
-        await server.ready
-        const url = server.ctx.publicUrl
-        const db = server.ctx.db
-        const creds = JSON.parse(
-          readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8'),
-        ) as DemoCredentials
+        const url = srv.url
+        const db = srv.server.ctx.db
+        const creds = demoCredentials(srv.dataDir)
         const tenant = creds.tenantId
         const full = creds.apps.find((a) => a.name === 'Bulwark Demo Full Access')!
         const tok = await fetch(`${url}/${tenant}/oauth2/v2.0/token`, {
@@ -201,13 +175,7 @@ for (const store of stores)
         const stats = await get<{ organizationPrevalence: number }>(`domains/${host}/stats`)
         assert.equal(stats.organizationPrevalence, s.devices.size)
       } finally {
-        await server?.close()
-        rmSync(dataDir, { recursive: true, force: true })
-        if (store.name === 'postgres' && pgUrl) {
-          const admin = await openPostgres({ url: pgUrl })
-          await admin.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined)
-          await admin.close()
-        }
+        await srv.close()
       }
     })
   })

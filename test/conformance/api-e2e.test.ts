@@ -1,82 +1,35 @@
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { openPostgres } from '../../src/store/postgres-db.js'
-import { freshSchemaName, pgUrl } from '../helpers/stores.js'
+import type { DemoCredentials } from '../../src/identity/seed-demo.js'
+import type { ConfigInput } from '../../src/server/config.js'
 import { loadRecorded } from '../helpers/recorded.js'
+import { demoCredentials, serverStores, startTestServer, type TestServer } from '../helpers/server.js'
 import { M1, seedTenant } from './api-harness.js'
 import { app } from './identity-helpers.js'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { startServer, type RunningServer } from '../../src/server/app.js'
-import { loadConfig, type ConfigInput } from '../../src/server/config.js'
-import { productModules } from '../../src/server/modules.js'
-import type { DemoCredentials } from '../../src/identity/seed-demo.js'
 
-interface E2eServer {
-  server: RunningServer
-  url: string
-  creds: DemoCredentials
-}
-
-/** store + identity (demo directory) + api, over HTTP on a random port. */
-async function startApiServer(flags: ConfigInput): Promise<E2eServer & { close(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bulwark-api-e2e-'))
-  const config = loadConfig({
-    env: {},
-    flags: { dataDir, port: 0, http: true, demo: true, logLevel: 'silent', quiet: true, ...flags },
-  })
-  const modules = productModules.filter((m) => ['store', 'identity', 'api'].includes(m.name))
-  const server = await startServer(config, { modules })
-  await server.ready
-  const creds = JSON.parse(readFileSync(join(dataDir, 'demo-credentials.json'), 'utf8')) as DemoCredentials
-  return {
-    server,
-    url: server.ctx.publicUrl,
-    creds,
-    close: async () => {
-      await server.close()
-      rmSync(dataDir, { recursive: true, force: true })
-    },
-  }
-}
-
-const stores = [
-  { name: 'duckdb', flags: () => ({}) },
-  ...(pgUrl
-    ? [
-        {
-          name: 'postgres',
-          flags: () => ({
-            store: 'postgres' as const,
-            postgresUrl: pgUrl,
-            postgresSchema: freshSchemaName(),
-          }),
-        },
-      ]
-    : []),
-]
-
-/** Starts a demo server on a fresh store; the PostgreSQL schema is dropped afterwards. */
+/**
+ * Runs `fn` against store + identity (demo directory) + api over HTTP on a random port, on a fresh
+ * store (the PostgreSQL schema is dropped afterwards).
+ */
 async function withServer(
-  flags: ReturnType<(typeof stores)[number]['flags']>,
-  extra: Record<string, unknown>,
-  fn: (s: E2eServer) => Promise<void>,
+  flags: ConfigInput,
+  extra: ConfigInput,
+  fn: (s: TestServer & { creds: DemoCredentials }) => Promise<void>,
 ): Promise<void> {
-  const s = await startApiServer({ ...extra, ...flags })
+  const s = await startTestServer({
+    prefix: 'bulwark-api-e2e-',
+    modules: ['store', 'identity', 'api'],
+    dropSchema: true,
+    flags: { http: true, demo: true, ...extra, ...flags },
+  })
   try {
-    await fn(s)
+    await fn({ ...s, creds: demoCredentials(s.dataDir) })
   } finally {
     await s.close()
-    if ('postgresSchema' in flags && pgUrl) {
-      const db = await openPostgres({ url: pgUrl })
-      await db.execute(`DROP SCHEMA IF EXISTS ${String(flags.postgresSchema)} CASCADE`).catch(() => undefined)
-      await db.close()
-    }
   }
 }
 
-for (const store of stores)
+for (const store of serverStores)
   describe(`end to end with the real identity module (${store.name})`, () => {
     it('replays TheHive, token requests included, against a demo server', async () => {
       await withServer(

@@ -1,15 +1,13 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { ServerModule, RunningServer } from '../../src/server/app.js'
-import { startServer } from '../../src/server/app.js'
-import { loadConfig, type ConfigInput } from '../../src/server/config.js'
-import { productModules } from '../../src/server/modules.js'
+import type { ConfigInput } from '../../src/server/config.js'
 import { identityAuthorizer } from '../../src/server/wire-identity.js'
 import type { DemoCredentials } from '../../src/identity/seed-demo.js'
 import { bearerGuard } from '../../src/identity/fastify-guard.js'
 import type { RouteRequirement } from '../../src/identity/principal.js'
+import { demoCredentials, startTestServer } from '../helpers/server.js'
 
 /** The repository root (holds package.json and node_modules), whether running from test/ or dist/test/. */
 export const ROOT = (() => {
@@ -61,32 +59,18 @@ export interface IdentityTestServer {
 }
 
 export async function startIdentityServer(flags: ConfigInput = {}): Promise<IdentityTestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bulwark-identity-'))
-  const config = loadConfig({
-    env: {},
-    flags: { dataDir, port: 0, demo: true, logLevel: 'silent', quiet: true, ...flags },
-  })
   // Only store + identity (+ the probe route): these tests are about the authorization server, and the
   // demo module's data generation would add seconds per server.
-  const modules = productModules.filter((m) => m.name === 'store' || m.name === 'identity')
-  const server = await startServer(config, { modules: [...modules, probeModule] })
-  await server.ready
-  const credsFile = join(dataDir, 'demo-credentials.json')
-  const creds: DemoCredentials = existsSync(credsFile)
-    ? (JSON.parse(readFileSync(credsFile, 'utf8')) as DemoCredentials)
+  const s = await startTestServer({
+    prefix: 'bulwark-identity-',
+    modules: ['store', 'identity'],
+    extra: [probeModule],
+    flags: { demo: true, ...flags },
+  })
+  const creds: DemoCredentials = existsSync(join(s.dataDir, 'demo-credentials.json'))
+    ? demoCredentials(s.dataDir)
     : { tenantId: '', tenantDomain: '', authority: '', apiBaseUrl: '', caFile: null, apps: [], users: [] }
-  return {
-    server,
-    url: server.ctx.publicUrl,
-    host: new URL(server.ctx.publicUrl).host,
-    creds,
-    dataDir,
-    caFile: server.ctx.tls?.caFile ?? '',
-    close: async () => {
-      await server.close()
-      rmSync(dataDir, { recursive: true, force: true })
-    },
-  }
+  return { ...s, host: new URL(s.url).host, creds, caFile: s.server.ctx.tls?.caFile ?? '' }
 }
 
 export function app(creds: DemoCredentials, kind: 'full' | 'readonly' | 'public' | 'cert') {

@@ -2,7 +2,7 @@ import type { Diagnostic, Result } from '../core/result.js'
 import type { FieldDef, ODataOperator } from '../schema/catalogue-types.js'
 import type { BoundFilter, BoundValue, ComparisonOp, Literal, SyntaxNode } from './ast.js'
 import { resolveProperty, type ODataEntityModel } from './entity-model.js'
-import { dateLiteral } from './filter-parser.js'
+import { dateLiteral, filterTooComplex } from './filter-parser.js'
 
 type ValueType = 'string' | 'enum' | 'number' | 'datetime' | 'bool'
 
@@ -303,13 +303,7 @@ export function bindFilter(node: SyntaxNode, model: ODataEntityModel): Result<Bo
     return { ok: true, value: new Binder(model).bind(node) }
   } catch (err) {
     if (err instanceof BindFailure) return { ok: false, error: [err.diagnostic] }
-    if (err instanceof RangeError)
-      return {
-        ok: false,
-        error: [
-          { code: 'odata-too-complex', message: 'The $filter expression is too complex.', severity: 'error' },
-        ],
-      }
+    if (err instanceof RangeError) return { ok: false, error: [filterTooComplex()] }
     throw err
   }
 }

@@ -256,6 +256,13 @@ export function dateLiteral(text: string): Literal | null {
   return { kind: 'Literal', type: 'datetime', value, text }
 }
 
+/** What a `$filter` pass answers when a pathological expression exhausts the stack (RangeError). */
+export const filterTooComplex = (): Diagnostic => ({
+  code: 'odata-too-complex',
+  message: 'The $filter expression is too complex.',
+  severity: 'error',
+})
+
 /** Parses `$filter` text into a syntax tree, or diagnostics. Never throws. */
 export function parseFilter(
   text: string,
@@ -282,13 +289,7 @@ export function parseFilter(
     return { ok: true, value: new Parser(tokens).parse() }
   } catch (err) {
     if (err instanceof ParseFailure) return { ok: false, error: [err.diagnostic] }
-    if (err instanceof RangeError)
-      return {
-        ok: false,
-        error: [
-          { code: 'odata-too-complex', message: 'The $filter expression is too complex.', severity: 'error' },
-        ],
-      }
+    if (err instanceof RangeError) return { ok: false, error: [filterTooComplex()] }
     throw err
   }
 }

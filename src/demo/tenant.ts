@@ -31,19 +31,12 @@ export interface DemoUser {
 
 export type DeviceRole = 'workstation' | 'laptop' | 'dc' | 'fileserver' | 'sql' | 'web' | 'app' | 'jump'
 
-export interface DemoDevice {
+export interface DemoDevice extends OsChoice {
   index: number
   id: string
   /** FQDN, lower case (DeviceName / computerDnsName). */
   name: string
   shortName: string
-  os: OsFamily
-  osPlatform: string
-  /** MDE machine `version` (release), e.g. 23H2, 22.04, 14.4. */
-  version: string
-  osBuild: number | null
-  osVersionInfo: string
-  osDistribution: string
   role: DeviceRole
   deviceType: 'Workstation' | 'Server'
   tags: string[]
@@ -80,9 +73,11 @@ export interface DemoTenant {
   devices: DemoDevice[]
 }
 
+/** A device's operating system as the demo picks it. */
 interface OsChoice {
   os: OsFamily
   osPlatform: string
+  /** MDE machine `version` (release), e.g. 23H2, 22.04, 14.4. */
   version: string
   osBuild: number | null
   osVersionInfo: string

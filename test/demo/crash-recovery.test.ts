@@ -75,7 +75,7 @@ function serve(dir: string): Run {
         const timer = setTimeout(() => {
           child.kill('SIGKILL')
           reject(new Error(`timed out waiting for ${re}:\n${out.slice(-3000)}`))
-        }, 60_000)
+        }, 180_000) // a hang guard, not a time budget: a loaded 2-core box needs well over a minute
         waiters.push({
           re,
           resolve: () => {

@@ -182,6 +182,115 @@ const cases: Case[] = [
     `datatable(n:long, d:dynamic)[1, dynamic({"x": 1}), 2, dynamic({"y": 2})] | summarize b = make_bag_if(d, n > 1)`,
     [{ b: { y: 2 } }],
   ),
+  // join/lookup shapes, mv-expand naming, several arg_max(*)
+  c(
+    'lookup on $left.a == $right.b leaves the right key out',
+    `datatable(a:string, x:long)["k", 1, "m", 2] | lookup (datatable(b:string, y:long, x:long)["k", 2, 3]) on $left.a == $right.b`,
+    [
+      { a: 'k', x: 1, y: 2, x1: 3 },
+      { a: 'm', x: 2, y: null, x1: null },
+    ],
+  ),
+  c(
+    'mv-expand of a function of a column replaces that column',
+    `datatable(a:string, x:string)["k", "[1, 2]"] | mv-expand parse_json(x) | extend t = tolong(x) * 10`,
+    [
+      { a: 'k', x: 1, t: 10 },
+      { a: 'k', x: 2, t: 20 },
+    ],
+  ),
+  c(
+    'mv-expand of another expression makes Column1',
+    `datatable(x:string)["[3]"] | mv-expand parse_json(strcat(x, "")) to typeof(long)`,
+    [{ x: '[3]', Column1: 3 }],
+  ),
+  c(
+    'several arg_max/arg_min(…, *) in one summarize',
+    `datatable(t:long, a:string, b:long)[1, "x", 2, 3, "x", 1, 2, "y", 5] | summarize c = count(), arg_min(t, *), arg_max(t, *) by a`,
+    [
+      { a: 'x', c: 2, t: 1, b: 2, t1: 3, b1: 1 },
+      { a: 'y', c: 1, t: 2, b: 5, t1: 2, b1: 5 },
+    ],
+  ),
+  c(
+    'named arg_max and arg_min with * next to a bin key',
+    `datatable(t:long, a:string, b:long)[1, "x", 2, 3, "x", 1] | summarize L = arg_max(t, *), F = arg_min(t, *) by a, bin(t, 10)`,
+    [{ a: 'x', t: 0, L: 3, b: 1, F: 1, b1: 2 }],
+  ),
+  // top-nested
+  c(
+    'top-nested: top groups per level, the next level inside each kept group',
+    `datatable(a:string, b:string, c:long)["x", "p", 1, "x", "q", 5, "x", "q", 1, "y", "p", 10, "z", "r", 2, "z", "s", 3] | top-nested 2 of a by sum(c), top-nested 1 of b by s = count() desc`,
+    [
+      { a: 'y', aggregated_a: 10, b: 'p', s: 1 },
+      { a: 'x', aggregated_a: 7, b: 'q', s: 2 },
+    ],
+  ),
+  c(
+    'top-nested asc, ties broken by key',
+    `datatable(a:string, b:string)["x", "p", "x", "q", "y", "p", "z", "r"] | top-nested 2 of a by dcount(b) asc`,
+    [
+      { a: 'y', aggregated_a: 1 },
+      { a: 'z', aggregated_a: 1 },
+    ],
+  ),
+  c(
+    'top-nested without a count keeps every group',
+    `datatable(a:string, c:long)["x", 1, "y", 2, "x", 4] | top-nested of a by max(c)`,
+    [
+      { a: 'x', aggregated_a: 4 },
+      { a: 'y', aggregated_a: 2 },
+    ],
+  ),
+  c(
+    'top-nested with others is refused',
+    `datatable(a:string)["x"] | top-nested 1 of a with others = "o" by count()`,
+    {
+      error: /top-nested with others/,
+    },
+  ),
+  c(
+    'a name inside bin() names the by column',
+    `datatable(t:datetime)[datetime(2025-01-01 10:03), datetime(2025-01-01 10:07)] | summarize n = count() by bin(FiveMin = t, 5m)`,
+    [
+      { FiveMin: '2025-01-01T10:00:00.0000000Z', n: 1 },
+      { FiveMin: '2025-01-01T10:05:00.0000000Z', n: 1 },
+    ],
+  ),
+  c(
+    'in~ over toscalar(make_set(…)) matches the elements',
+    `let s = toscalar(datatable(k:string)["a", "B"] | summarize make_set(k)); datatable(x:string, n:long)["A", 1, "b", 2, "c", 3] | where x in~ (s) | project n`,
+    [{ n: 1 }, { n: 2 }],
+  ),
+  // functions
+  c(
+    'countof counts overlapping plain matches and non-overlapping regex matches',
+    `print a = countof("ababa", "aba"), b = countof("ababa", "aba", "regex"), c = countof("aaa", "a"), d = countof("The Cat", "[A-Z]", "regex"), e = countof("abcabc", "bc"), f = countof("", "a")`,
+    [{ a: 2, b: 1, c: 3, d: 2, e: 2, f: 0 }],
+  ),
+  c(
+    'url_encode: lowercase %xx of UTF-8 bytes, + for space',
+    `print a = url_encode("https://www.bing.com/hello world"), b = url_encode("é_-~x")`,
+    [{ a: 'https%3a%2f%2fwww.bing.com%2fhello+world', b: '%c3%a9_-%7ex' }],
+  ),
+  c(
+    'format_timespan with custom specifiers (magnitude, no sign)',
+    `print a = format_timespan(time(1.02:03:04.5678), "dd.hh:mm:ss"), b = format_timespan(time(-29.09:00:05.12345), @"d\\.hh\\:mm\\:ss\\.fff"), c = format_timespan(time(0:0:1.5), "s.FFF"), d = format_timespan(time(null), "s")`,
+    [{ a: '01.02:03:04', b: '29.09:00:05.123', c: '1.5', d: '' }],
+  ),
+  c('format_timespan refuses specifiers it does not know', `print a = format_timespan(1h, "h tt")`, {
+    error: /format_timespan format/,
+  }),
+  c(
+    'range() is inclusive of the stop value',
+    `print r = range(1, 5, 2), r2 = range(5, 1, -2), r3 = range(1, 3), n = range(1, 3, 0)`,
+    [{ r: [1, 3, 5], r2: [5, 3, 1], r3: [1, 2, 3], n: null }],
+  ),
+  c(
+    'datetime literals with quoted US-style text',
+    `print a = datetime("01/16/2022 00:00:00"), b = datetime('2022-01-02 03:04')`,
+    [{ a: '2022-01-16T00:00:00.0000000Z', b: '2022-01-02T03:04:00.0000000Z' }],
+  ),
 ]
 
 runKnownAnswers('known answers (plugins)', cases, { sortArrays: false })

@@ -58,6 +58,9 @@ export function parseDatetime(text: string): number | null | undefined {
   let t = text.trim()
   const wrapped = /^(?:datetime|date)\s*\(\s*(.*?)\s*\)$/i.exec(t)
   if (wrapped) t = wrapped[1]!
+  // datetime("…") / datetime('…'): the quoted text is the value.
+  const quoted = /^(["'])(.*)\1$/.exec(t)
+  if (quoted) t = quoted[2]!.trim()
   if (/^null$/i.test(t)) return null
   const m =
     /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(

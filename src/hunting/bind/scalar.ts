@@ -371,6 +371,9 @@ export function bindScalar(node: KNode, cx: BindCx): IrExpr {
     }
     case 'MaterializeExpression':
       return cx.scalar(cx.child(node, 'Expression')!)
+    case 'SimpleNamedExpression':
+      // `bin(Name = Timestamp, 5m)` in a `by` clause: the name only names the output column (binder).
+      return cx.scalar(cx.child(node, 'Expression')!)
     default:
       return unsupported(`The expression '${cx.textOf(node).slice(0, 60)}' (${kind})`, span)
   }

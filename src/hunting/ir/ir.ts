@@ -118,6 +118,12 @@ export type IrTabular =
   | (Base & { op: 'apply-input' })
   | (Base & { op: 'count'; input: IrTabular })
   | (Base & { op: 'render'; input: IrTabular; visualization: string })
+  /** `top-nested`: per level a key, an aggregate and how many of its groups to keep (null = all). */
+  | (Base & {
+      op: 'top-nested'
+      input: IrTabular
+      levels: { key: IrExpr; agg: IrAggregate; count: IrExpr | null; desc: boolean }[]
+    })
   /**
    * A plugin whose output columns depend on the data (`evaluate bag_unpack` / `pivot` without an output
    * schema): cannot be lowered until `HuntingEngine.resolve` has discovered its columns (see Discovery).

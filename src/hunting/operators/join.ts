@@ -105,12 +105,9 @@ function bindJoin(node: KNode, input: IrTabular, cx: BindCx, lookup: boolean): I
   else if (kind === 'rightsemi' || kind === 'rightanti')
     outputs = r.map((c, i) => ({ name: columns[i]!.name, side: 'right', from: c.name }))
   else {
-    const sameKeys = new Set(
-      on
-        .filter((p) => p.left.k === 'col' && p.right.k === 'col' && p.left.name === p.right.name)
-        .map((p) => (p.right as { name: string }).name),
-    )
-    const rightCols = lookup ? r.filter((c) => !sameKeys.has(c.name)) : r
+    // lookup leaves the right side's key columns out (`on a` and `on $left.a == $right.b` alike).
+    const rightKeys = new Set(on.flatMap((p) => (p.right.k === 'col' ? [p.right.name] : [])))
+    const rightCols = lookup ? r.filter((c) => !rightKeys.has(c.name)) : r
     outputs = [
       ...l.map((c, i) => ({ name: columns[i]!.name, side: 'left' as const, from: c.name })),
       ...rightCols.map((c, i) => ({

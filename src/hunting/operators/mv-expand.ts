@@ -24,7 +24,11 @@ const TYPE_WORDS: Record<string, KType> = {
   guid: 'guid',
 }
 
-export function bindExpandItems(node: KNode, cx: BindCx) {
+export function bindExpandItems(node: KNode, cx: BindCx, input?: IrTabular) {
+  // Unnamed expressions take the name the binder gives them: a function of a column is named after it
+  // (`mv-expand parse_json(x)` replaces x), anything else is a new column (`Column1`, …).
+  const outputs = input ? cx.columnsOf(node) : []
+  const fresh = outputs.filter((o) => !input?.columns.some((c) => c.name === o.name)).map((o) => o.name)
   return listElements(cx.child(node, 'Expressions'), cx).map((e) => {
     const inner =
       cx.kind(e) === 'MvExpandExpression' || cx.kind(e) === 'MvApplyExpression'
@@ -45,8 +49,14 @@ export function bindExpandItems(node: KNode, cx: BindCx) {
       }
     }
     const expr = cx.scalar(inner)
-    if (expr.k !== 'col') return unsupported('mv-expand of an unnamed expression', cx.span(inner))
-    return { name: expr.name, expr, to }
+    if (expr.k === 'col') return { name: expr.name, expr, to }
+    const first = expr.k === 'call' ? expr.args[0] : undefined
+    const name =
+      first?.k === 'col' && outputs.some((o) => o.name === first.name) && !fresh.includes(first.name)
+        ? first.name
+        : fresh.shift()
+    if (name === undefined) return unsupported('mv-expand of an unnamed expression', cx.span(inner))
+    return { name, expr, to }
   })
 }
 
@@ -69,7 +79,7 @@ operatorBinders.set('MvExpandOperator', (node, input, cx) => {
   return {
     op: 'mv-expand',
     input,
-    items: bindExpandItems(node, cx),
+    items: bindExpandItems(node, cx, input),
     limit: limitClause ? cx.scalar(cx.child(limitClause, 'RowLimit')!) : null,
     indexColumn: paramValue(node, cx, 'with_itemindex') ?? null,
     columns: cx.columnsOf(node),

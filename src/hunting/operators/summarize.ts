@@ -51,7 +51,20 @@ operatorBinders.set('SummarizeOperator', (node, input, cx) => {
   })
   const known = fixed.filter((f) => f >= 0).reduce((a, b) => a + b, 0)
   const stars = fixed.filter((f) => f < 0).length
-  if (stars > 1) return unsupported('Several arg_max(…, *) in one summarize', cx.span(node))
+  // `*` in arg_max/arg_min expands to the input columns other than the `by` columns and the key column.
+  const byNames = new Set(columns.slice(0, by.length).map((c) => c.name))
+  const starColumns = (call: KNode): IrColumn[] => {
+    const key = callArguments(stripParens(call, cx), cx)[0]
+    const keyName = key && cx.kind(key) === 'NameReference' ? key.ReferencedSymbol?.Name : undefined
+    return input.columns.filter((c) => !byNames.has(c.name) && c.name !== keyName)
+  }
+  if (stars > 1) {
+    aggNodes.forEach(({ call }, i) => {
+      if (fixed[i]! < 0) fixed[i] = 1 + starColumns(call).length
+    })
+    if (fixed.reduce((a, b) => a + b, 0) !== remaining)
+      return unsupported('Several arg_max(…, *) in one summarize', cx.span(node))
+  }
   const aggs: IrAggregate[] = []
   // Aggregates wrapped in scalar expressions (`count() * 2`, `round(avg(x), 2)`): the inner aggregates
   // become hidden columns of the summarize, and a projection computes the expression over them.
@@ -66,7 +79,7 @@ operatorBinders.set('SummarizeOperator', (node, input, cx) => {
       composite.set(outputs[0]!.name, expr)
       return
     }
-    aggs.push(...bindAggregate(c, outputs, input, cx))
+    aggs.push(...bindAggregate(c, outputs, input, cx, stars > 1 ? starColumns(c) : undefined))
   })
   const span = cx.span(node)
   if (composite.size === 0) return { op: 'summarize', input, by, aggs, columns, span }
@@ -108,7 +121,13 @@ function inputColumn(name: string, input: IrTabular): IrExpr | undefined {
   return c ? { k: 'col', name: c.name, type: c.type } : undefined
 }
 
-function bindAggregate(call: KNode, outputs: IrColumn[], input: IrTabular, cx: BindCx): IrAggregate[] {
+function bindAggregate(
+  call: KNode,
+  outputs: IrColumn[],
+  input: IrTabular,
+  cx: BindCx,
+  starColumns?: IrColumn[],
+): IrAggregate[] {
   const span = cx.span(call)
   if (cx.kind(call) !== 'FunctionCallExpression')
     return unsupported(
@@ -127,9 +146,11 @@ function bindAggregate(call: KNode, outputs: IrColumn[], input: IrTabular, cx: B
     const rest = fn === 'take_any' ? args : args.slice(1)
     const extraOutputs = fn === 'take_any' ? outputs : outputs.slice(1)
     const extra: IrExpr[] = star
-      ? extraOutputs.map(
-          (o) => inputColumn(o.name, input) ?? unsupported(`The column '${o.name}' of ${fn}(…, *)`, span),
-        )
+      ? starColumns && starColumns.length === extraOutputs.length
+        ? starColumns.map((c): IrExpr => ({ k: 'col', name: c.name, type: c.type }))
+        : extraOutputs.map(
+            (o) => inputColumn(o.name, input) ?? unsupported(`The column '${o.name}' of ${fn}(…, *)`, span),
+          )
       : rest.map((a) => cx.scalar(a))
     return [{ fn: fn === 'take_any' ? 'take_any_row' : fn, args: keyArgs, extra, outputs, span }]
   }

@@ -123,8 +123,24 @@ function inList(x: IrExpr, items: IrExpr[], cx: ScalarCx, ci: boolean, negate: b
         else values.push(jsonScalarParam(v))
       }
     } else if (it.k === 'set' || it.k === 'subquery') {
-      const q = it.k === 'set' ? cx.setValues(it) : cx.subquery(it)
-      const v = it.k === 'set' && t !== 'string' ? convert(raw('s.v'), 'string', t, cx.d) : raw('s.v')
+      // toscalar(…) of a dynamic array: the elements of the first row's value are the set.
+      const elements =
+        it.k === 'subquery' && it.type === 'dynamic'
+          ? ({
+              k: 'set',
+              type: 'dynamic',
+              query: {
+                op: 'take',
+                input: it.query,
+                count: { k: 'lit', value: 1, type: 'long' },
+                columns: it.query.columns,
+                span: it.query.span,
+              },
+            } as const)
+          : null
+      const asSet = it.k === 'set' || elements !== null
+      const q = elements ? cx.setValues(elements) : it.k === 'set' ? cx.setValues(it) : cx.subquery(it)
+      const v = asSet && t !== 'string' ? convert(raw('s.v'), 'string', t, cx.d) : raw('s.v')
       subs.push(
         ci
           ? sql`SELECT lower(s.v) FROM (${q}) AS s(v) WHERE s.v IS NOT NULL`
@@ -379,10 +395,29 @@ export const scalarFunctions: Readonly<Record<string, ScalarImpl>> = {
     return cx.d.jsonIndex(arr, cx.as(i, 'long'))
   },
   countof: ([x, n, kind], cx, self) => {
-    if (kind && literalString(kind) === 'regex') return cx.fail('countof with kind=regex', self.span)
     const h = cx.as(x!, 'string')
+    const k = kind ? literalString(kind) : 'normal'
+    if (k === 'regex') {
+      // Non-overlapping matches of the regular expression.
+      const r = strArg(n, cx, 'countof', self)
+      return cx.d.name === 'duckdb'
+        ? sql`CAST(len(regexp_extract_all(${h}, ${param(r, 'string')}, 0)) AS BIGINT)`
+        : sql`(SELECT count(*) FROM regexp_matches(${h}, ${pgRegex(param(r, 'string'), false)}, 'g'))`
+    }
+    if (k !== 'normal') return cx.fail(`countof with kind=${k ?? '(not constant)'}`, self.span)
+    // kind=normal counts overlapping occurrences (countof("ababa", "aba") = 2). A constant needle that
+    // cannot overlap itself is counted by removal; otherwise every start position is compared.
+    const needle = literalString(n!)
     const s = cx.as(n!, 'string')
-    return sql`CAST((length(${h}) - length(replace(${h}, ${s}, ''))) / nullif(length(${s}), 0) AS BIGINT)`
+    const overlaps =
+      needle === undefined ||
+      [...Array(Math.max(0, needle.length - 1)).keys()].some(
+        (i) => needle.slice(0, i + 1) === needle.slice(needle.length - i - 1),
+      )
+    if (!overlaps)
+      return sql`CAST((length(${h}) - length(replace(${h}, ${s}, ''))) / nullif(length(${s}), 0) AS BIGINT)`
+    const starts = cx.d.rangeRows(sql`greatest(length(${h}) - length(${s}) + 1, 0)`, 'p', 'i')
+    return sql`(CASE WHEN length(${s}) > 0 THEN (SELECT count(*) FROM ${starts} WHERE substr(${h}, CAST(p.i + 1 AS INTEGER), length(${s})) = ${s}) END)`
   },
   base64_decode_tostring: ([x], cx) => cx.d.base64Decode(cx.as(x!, 'string')),
   base64_decodestring: ([x], cx) => cx.d.base64Decode(cx.as(x!, 'string')),
@@ -390,6 +425,18 @@ export const scalarFunctions: Readonly<Record<string, ScalarImpl>> = {
     cx.d.name === 'duckdb'
       ? sql`url_decode(${cx.as(x!, 'string')})`
       : sql`bulwark_url_decode(${cx.as(x!, 'string')})`,
+  url_encode: ([x], cx) => urlEncode(cx.as(x!, 'string'), cx),
+  range: ([a, b, step], cx, self) => {
+    const t = self.args.every((e) => e.type === 'long' || e.type === 'int') ? 'long' : null
+    if (!t) return cx.fail('range() over values that are not whole numbers', self.span)
+    const lo = cx.as(a!, 'long')
+    const hi = cx.as(b!, 'long')
+    const st = step ? cx.as(step, 'long') : raw('1')
+    // Inclusive of the stop value; a zero step gives null; at most 1,048,576 elements.
+    return cx.d.name === 'duckdb'
+      ? sql`(CASE WHEN ${st} <> 0 THEN to_json(list_slice(generate_series(${lo}, ${hi}, ${st}), 1, 1048576)) END)`
+      : sql`(CASE WHEN ${st} <> 0 THEN (SELECT coalesce(jsonb_agg(g.v ORDER BY g.n), '[]'::jsonb) FROM generate_series(${lo}, ${hi}, ${st}) WITH ORDINALITY AS g(v, n) WHERE g.n <= 1048576) END)`
+  },
   strcat_array: ([a, d], cx) =>
     cx.d.name === 'duckdb'
       ? sql`array_to_string(CAST(${cx.as(a!, 'dynamic')} AS VARCHAR[]), ${cx.as(d!, 'string')})`
@@ -546,7 +593,10 @@ export const scalarFunctions: Readonly<Record<string, ScalarImpl>> = {
     const fmt = strArg(f, cx, 'format_datetime', self)
     return formatDatetime(cx.expr(x!), fmt, cx, self)
   },
-  format_timespan: (_a, cx, self) => cx.fail('format_timespan', self.span),
+  format_timespan: ([x, f], cx, self) => {
+    const fmt = strArg(f, cx, 'format_timespan', self)
+    return formatTimespan(cx.as(x!, 'timespan'), fmt, cx, self)
+  },
   make_datetime: (args, cx) => {
     const [y, mo, d, h, mi, s] = args.map((a) => cx.as(a, 'real'))
     return cx.d.name === 'duckdb'
@@ -798,6 +848,79 @@ function formatDatetime(x: SqlNode, fmt: string, cx: ScalarCx, self: Call): SqlN
   return cx.d.name === 'duckdb'
     ? sql`strftime(${x}, ${param(duck, 'string')})`
     : sql`to_char(${x}, ${param(pg, 'string')})`
+}
+
+/**
+ * url_encode as KQL does it (.NET HttpUtility.UrlEncode): UTF-8 bytes as lowercase %xx, space as '+',
+ * letters, digits and -_.!*() unchanged.
+ */
+function urlEncode(x: SqlNode, cx: ScalarCx): SqlNode {
+  return cx.d.name === 'duckdb'
+    ? sql`array_to_string(list_transform(string_split(${x}, ''), lambda c: CASE WHEN regexp_matches(c, '^[A-Za-z0-9_.!*()-]$') THEN c WHEN c = ' ' THEN '+' ELSE regexp_replace(lower(hex(encode(c))), '(..)', ${param('%\\1', 'string')}, 'g') END), '')`
+    : sql`coalesce((SELECT string_agg(CASE WHEN t.c ~ '^[A-Za-z0-9_.!*()-]$' THEN t.c WHEN t.c = ' ' THEN '+' ELSE regexp_replace(encode(convert_to(t.c, 'UTF8'), 'hex'), '(..)', ${param('%\\1', 'string')}, 'g') END, '' ORDER BY t.n) FROM regexp_split_to_table(${x}, '') WITH ORDINALITY AS t(c, n)), '')`
+}
+
+/**
+ * format_timespan with .NET custom specifiers: d…dddddddd (days), h/hh, m/mm, s/ss, f…fffffff
+ * (fraction digits), F…FFFFFFF (fraction, trailing zeros removed), quoted or escaped literals and
+ * separators. Like .NET, the sign is not printed (custom formats show the magnitude).
+ */
+function formatTimespan(x: SqlNode, fmt: string, cx: ScalarCx, self: Call): SqlNode {
+  const us = sql`abs(${x})`
+  const div = (a: SqlNode, b: number): SqlNode =>
+    cx.d.name === 'duckdb' ? sql`(${a} // ${raw(String(b))})` : sql`(${a} / ${raw(String(b))})`
+  // At least n digits (lpad alone would cut longer values).
+  const pad = (v: SqlNode, n: number) => {
+    const t = sql`CAST(${v} AS ${raw(cx.d.types.string)})`
+    return sql`lpad(${t}, CAST(greatest(length(${t}), ${raw(String(n))}) AS INTEGER), '0')`
+  }
+  const parts: SqlNode[] = []
+  let rest = fmt
+  while (rest) {
+    const m = /^(d{1,8}|h{1,2}|m{1,2}|s{1,2}|f{1,7}|F{1,7})/.exec(rest)
+    if (m) {
+      const tok = m[1]!
+      const n = tok.length
+      switch (tok.charAt(0)) {
+        case 'd':
+          parts.push(pad(div(us, 86_400_000_000), n))
+          break
+        case 'h':
+          parts.push(pad(sql`(${div(us, 3_600_000_000)} % 24)`, n))
+          break
+        case 'm':
+          parts.push(pad(sql`(${div(us, 60_000_000)} % 60)`, n))
+          break
+        case 's':
+          parts.push(pad(sql`(${div(us, 1_000_000)} % 60)`, n))
+          break
+        default: {
+          // Fraction of a second in 100 ns ticks (µs precision here), first n digits.
+          const digits = sql`substr(${pad(sql`((${us} % 1000000) * 10)`, 7)}, 1, ${raw(String(n))})`
+          parts.push(tok[0] === 'f' ? digits : sql`rtrim(${digits}, '0')`)
+        }
+      }
+      rest = rest.slice(n)
+      continue
+    }
+    const c = rest[0]!
+    if (c === "'" || c === '"') {
+      const end = rest.indexOf(c, 1)
+      if (end < 0) return cx.fail(`format_timespan format '${fmt}'`, self.span)
+      parts.push(param(rest.slice(1, end), 'string'))
+      rest = rest.slice(end + 1)
+      continue
+    }
+    if (c === '\\' && rest.length > 1) {
+      parts.push(param(rest[1]!, 'string'))
+      rest = rest.slice(2)
+      continue
+    }
+    if (/[A-Za-z%]/.test(c)) return cx.fail(`format_timespan format '${fmt}'`, self.span)
+    parts.push(param(c, 'string'))
+    rest = rest.slice(1)
+  }
+  return sql`(CASE WHEN ${x} IS NOT NULL THEN concat(${joinWith(parts, ', ')}) ELSE '' END)`
 }
 
 export { datetimeText, escapeRegex }

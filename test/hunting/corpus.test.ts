@@ -10,9 +10,10 @@ import { openHuntingDb } from './harness.js'
 
 /**
  * Every dev-corpus query against a small demo tenant. Counts: binds (lenient), executes, schema equal to
- * the binder's; prints the top failure reasons. DuckDB ≥ 90 % and PostgreSQL ≥ 85 % of the bound
- * queries must execute; 100 % of executed ones must report the binder's schema. When both engines run,
- * their rows are compared (multiset, or in order where the query sorts).
+ * the binder's; prints the top failure reasons. The issue asks for DuckDB ≥ 90 % and PostgreSQL ≥ 85 %
+ * of the bound queries; the test holds both at ≥ 96 % (what they run now). 100 % of executed ones must
+ * report the binder's schema (for bag_unpack/pivot: of the query with the discovered output schema).
+ * When both engines run, their rows are compared (multiset, or in order where the query sorts).
  */
 const corpus = readCorpus()
 const urls = corpusUrls(corpus)
@@ -99,7 +100,9 @@ for (const b of backends) {
     for (const [r, n] of [...reasons].sort((x, y) => y[1] - x[1]).slice(0, 15)) console.log(`  ${n}\t${r}`)
     assert.equal(schemaEqual, executed, 'every executed query reports the binder schema')
     assert.deepEqual(jsonMismatch, [], 'resultsJson equals JSON.stringify(results) for every query')
-    assert.ok(executed / bound >= (b.name === 'duckdb' ? 0.9 : 0.85), `execution rate ${pct(executed)}%`)
+    // The issue asks for 90 % (DuckDB) and 85 % (PostgreSQL); both run 769 of 793 (97.0 %) now, so the
+    // bar guards against regressions.
+    assert.ok(executed / bound >= 0.96, `execution rate ${pct(executed)}%`)
   })
 }
 

@@ -157,6 +157,27 @@ const cases: Case[] = [
   c('pivot: other aggregations are refused by name', `${V} | evaluate pivot(State, sum(Deaths))`, {
     error: /pivot with the aggregation 'sum'/,
   }),
+  // ipv4_lookup
+  c(
+    'ipv4_lookup: one row per range holding the address; return_unmatched keeps the rest',
+    `let N = datatable(Net:string, Name:string)["10.0.0.0/8", "ten", "10.1.0.0/16", "ten-one"]; datatable(ip:string, Name:string)["10.1.1.1", "a", "8.8.8.8", "b", "10.9.9.9", "c"] | evaluate ipv4_lookup(N, ip, Net, return_unmatched = true)`,
+    [
+      { ip: '10.1.1.1', Name: 'a', Net: '10.0.0.0/8', Name1: 'ten' },
+      { ip: '10.1.1.1', Name: 'a', Net: '10.1.0.0/16', Name1: 'ten-one' },
+      { ip: '10.9.9.9', Name: 'c', Net: '10.0.0.0/8', Name1: 'ten' },
+      { ip: '8.8.8.8', Name: 'b', Net: '', Name1: '' },
+    ],
+  ),
+  c(
+    'ipv4_lookup: only matched rows by default',
+    `let N = datatable(Net:string)["10.0.0.0/8"]; datatable(ip:string)["10.1.1.1", "8.8.8.8"] | evaluate ipv4_lookup(N, ip, Net)`,
+    [{ ip: '10.1.1.1', Net: '10.0.0.0/8' }],
+  ),
+  c(
+    'ipv4_lookup: extra keys must be equal too',
+    `let N = datatable(Net:string, Name:string)["10.0.0.0/8", "a"]; datatable(ip:string, Name:string)["10.1.1.1", "a", "10.2.2.2", "b"] | evaluate ipv4_lookup(N, ip, Net, Name)`,
+    [{ ip: '10.1.1.1', Name: 'a', Net: '10.0.0.0/8' }],
+  ),
   c('evaluate: other plugins are refused by name', `${V} | evaluate narrow()`, { error: /evaluate narrow/ }),
   c(
     'getschema lists names, ordinals and types',
@@ -262,6 +283,37 @@ const cases: Case[] = [
     `let s = toscalar(datatable(k:string)["a", "B"] | summarize make_set(k)); datatable(x:string, n:long)["A", 1, "b", 2, "c", 3] | where x in~ (s) | project n`,
     [{ n: 1 }, { n: 2 }],
   ),
+  // search
+  c(
+    'search: a term matches any column (has), rows of every table with $table',
+    `let A = datatable(s:string, n:long)["hello world", 1, "other", 2]; let B = datatable(s:string, t:string)["x", "hello there", "HELLOX", "y"]; search in (A, B) "hello" | project ["$table"], s, n, t`,
+    [
+      { $table: 'A', s: 'hello world', n: 1, t: '' },
+      { $table: 'B', s: 'x', n: null, t: 'hello there' },
+    ],
+  ),
+  c(
+    'search: prefix terms, column terms and not()',
+    `let A = datatable(s:string, n:long)["hello world", 1, "other", 2]; let B = datatable(s:string, t:string)["x", "hello there", "HELLOX", "y"]; search in (A, B) "hel*" and not(t:"there") | project ["$table"], s`,
+    [
+      { $table: 'A', s: 'hello world' },
+      { $table: 'B', s: 'HELLOX' },
+    ],
+  ),
+  c(
+    'search after a pipe reads numbers as text; *x* is contains',
+    `datatable(s:string, n:long)["hello world", 1, "other", 2] | search "2" or s:"*orl*"`,
+    [
+      { s: 'hello world', n: 1 },
+      { s: 'other', n: 2 },
+    ],
+  ),
+  c(
+    'search kind=case_sensitive',
+    `let A = datatable(s:string)["hello world", "Hello"]; search kind=case_sensitive in (A) "Hello" | project s`,
+    [{ s: 'Hello' }],
+  ),
+  c('search over all tables is refused', `search "x"`, { error: /search over all tables/ }),
   // functions
   c(
     'countof counts overlapping plain matches and non-overlapping regex matches',

@@ -31,7 +31,13 @@ export function bindTabular(node: KNode, cx: BindCx): IrTabular {
       if (src) return src(node, cx)
       // Operators used as the first element (e.g. `union A, B`, `search`, `find`).
       const op = operatorBinders.get(kind)
-      if (op && (kind === 'UnionOperator' || kind === 'RangeOperator' || kind === 'PrintOperator'))
+      if (
+        op &&
+        (kind === 'UnionOperator' ||
+          kind === 'RangeOperator' ||
+          kind === 'PrintOperator' ||
+          kind === 'SearchOperator')
+      )
         return op(node, { op: 'datatable', rows: [], columns: [], span: cx.span(node) }, cx)
       // The first operator of an mv-apply subquery reads the expanded sub-table.
       const applyInput = cx.applyInputs[cx.applyInputs.length - 1]

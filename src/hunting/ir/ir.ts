@@ -118,6 +118,17 @@ export type IrTabular =
   | (Base & { op: 'apply-input' })
   | (Base & { op: 'count'; input: IrTabular })
   | (Base & { op: 'render'; input: IrTabular; visualization: string })
+  /** `evaluate ipv4_lookup`: rows of input joined with lookup rows whose IPv4 range holds the address. */
+  | (Base & {
+      op: 'ipv4-lookup'
+      input: IrTabular
+      lookup: IrTabular
+      ip: IrExpr
+      range: IrExpr
+      extraKeys: string[]
+      unmatched: boolean
+      outputs: { side: 'left' | 'right'; from: string }[]
+    })
   /** `top-nested`: per level a key, an aggregate and how many of its groups to keep (null = all). */
   | (Base & {
       op: 'top-nested'

@@ -15,7 +15,7 @@ import {
   type Span,
 } from '../ir/ir.js'
 import { registerLowering, type Lowerer } from '../sql/lowerer.js'
-import { raw, sql, type SqlNode } from '../sql/sql-tree.js'
+import { ident, list, raw, sql, type SqlNode } from '../sql/sql-tree.js'
 
 /**
  * `evaluate` plugins whose output columns depend on the data: `bag_unpack` and `pivot`.
@@ -113,6 +113,7 @@ operatorBinders.set('EvaluateOperator', (node, input, cx) => {
   if (!fnCall) return unsupported(`The operator 'evaluate'`, span)
   if (plugin === 'bag_unpack') return bagUnpack(node, fnCall, input, cx)
   if (plugin === 'pivot') return pivot(node, fnCall, input, cx)
+  if (plugin === 'ipv4_lookup') return ipv4Lookup(node, fnCall, input, cx)
   return unsupported(`The plugin 'evaluate ${plugin}'`, span)
 })
 
@@ -260,6 +261,81 @@ function pivot(node: KNode, fnCall: KNode, input: IrTabular, cx: BindCx): IrTabu
   })
   return { op: 'project', input: summarized, items, columns, span }
 }
+
+/**
+ * `evaluate ipv4_lookup(Lookup, SourceIp, LookupRange [, ExtraKey…] [, return_unmatched])`: like a join
+ * whose condition is `ipv4_is_in_range(SourceIp, LookupRange)` (plus equality of the extra keys); one
+ * row per match, unmatched input rows kept (lookup columns null) with return_unmatched=true. Columns:
+ * the input's, then the lookup table's (names from the binder).
+ */
+function ipv4Lookup(node: KNode, fnCall: KNode, input: IrTabular, cx: BindCx): IrTabular {
+  const span = cx.span(node)
+  const { positional, named } = pluginArgs(fnCall, cx)
+  const [tableNode, ipNode, rangeNode, ...rest] = positional
+  if (!tableNode || !ipNode || !rangeNode) return invalid('ipv4_lookup expects a table and two columns', span)
+  const lookup = cx.tabular(tableNode)
+  const unmatchedNode = named.get('return_unmatched') ?? rest.find((r) => cx.typeOf(r) === 'bool')
+  const unmatched = unmatchedNode ? constant(unmatchedNode, cx, 'return_unmatched') === true : false
+  const extraKeys = rest
+    .filter((r) => r !== unmatchedNode)
+    .map((r) => {
+      const e = cx.scalar(r)
+      if (e.k !== 'col') return unsupported('ipv4_lookup with an extra key expression', cx.span(r))
+      return e.name
+    })
+  const ipName = cx.textOf(ipNode).trim()
+  const rangeName = cx.textOf(rangeNode).trim()
+  const ip = input.columns.find((c) => c.name === ipName)
+  const range = lookup.columns.find((c) => c.name === rangeName)
+  if (!ip || !range) return unsupported('ipv4_lookup keys that are not plain column names', span)
+  const columns = cx.columnsOf(node)
+  const outputs = [
+    ...input.columns.map((c) => ({ side: 'left' as const, from: c.name })),
+    ...lookup.columns
+      .filter((c) => !extraKeys.includes(c.name))
+      .map((c) => ({ side: 'right' as const, from: c.name })),
+  ]
+  if (outputs.length !== columns.length) return unsupported('This ipv4_lookup output shape', span)
+  return {
+    op: 'ipv4-lookup',
+    input,
+    lookup,
+    ip: { k: 'col', name: ip.name, type: ip.type, side: 'left' },
+    range: { k: 'col', name: range.name, type: range.type, side: 'right' },
+    extraKeys,
+    unmatched,
+    outputs,
+    columns,
+    span,
+  }
+}
+
+registerLowering('ipv4-lookup', (n, lx) => {
+  const t = n as IrTabular & { op: 'ipv4-lookup' }
+  const left = lx.tabular(t.input)
+  const right = lx.tabular(t.lookup)
+  const cx = lx.scalarCx(lx.joinScope(left, right, 'l', 'r'))
+  const conds: SqlNode[] = [lx.expr(call('ipv4_is_in_range', [t.ip, t.range], 'bool', t.span), cx)]
+  for (const k of t.extraKeys) {
+    const lt = left.cols.find((c) => c.name === k)!.type
+    const rt = right.cols.find((c) => c.name === k)!.type
+    conds.push(
+      sql`${lx.expr({ k: 'col', name: k, type: lt, side: 'left' }, cx)} = ${lx.expr({ k: 'col', name: k, type: rt, side: 'right' }, cx)}`,
+    )
+  }
+  const cols = lx.allocate(t.columns)
+  const items = t.outputs.map((o, i) => {
+    const st = o.side === 'left' ? left : right
+    const c = st.cols.find((x) => x.name === o.from)!
+    return sql`${ident(c.sql, o.side === 'left' ? 'l' : 'r')} AS ${ident(cols[i]!.sql)}`
+  })
+  const kw = raw(t.unmatched ? 'LEFT JOIN' : 'JOIN')
+  return lx.addCte(
+    sql`SELECT ${list(items)} FROM ${left.from} AS l ${kw} ${right.from} AS r ON ${list(conds, ' AND ')}`,
+    cols,
+    false,
+  )
+})
 
 registerLowering('discover', (n) => {
   return unsupported(

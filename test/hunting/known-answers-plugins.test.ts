@@ -283,6 +283,37 @@ const cases: Case[] = [
     `let s = toscalar(datatable(k:string)["a", "B"] | summarize make_set(k)); datatable(x:string, n:long)["A", 1, "b", 2, "c", 3] | where x in~ (s) | project n`,
     [{ n: 1 }, { n: 2 }],
   ),
+  // make-series
+  c(
+    'make-series: one array per aggregate over the bins, default where a bin is empty, bins as the axis',
+    `datatable(t:datetime, k:string, v:long)[datetime(2025-01-01 00:10), "a", 1, datetime(2025-01-01 00:20), "a", 3, datetime(2025-01-01 13:00), "b", 5, datetime(2025-01-03), "a", 9] | make-series c = count(), s = sum(v) default = -1 on t from datetime(2025-01-01) to datetime(2025-01-02) step 6h by k`,
+    [
+      {
+        k: 'a',
+        c: [2, 0, 0, 0],
+        s: [4, -1, -1, -1],
+        t: ['2025-01-01T00:00:00Z', '2025-01-01T06:00:00Z', '2025-01-01T12:00:00Z', '2025-01-01T18:00:00Z'],
+      },
+      {
+        k: 'b',
+        c: [0, 0, 1, 0],
+        s: [-1, -1, 5, -1],
+        t: ['2025-01-01T00:00:00Z', '2025-01-01T06:00:00Z', '2025-01-01T12:00:00Z', '2025-01-01T18:00:00Z'],
+      },
+    ],
+  ),
+  c(
+    'make-series without from/to spans the bins of the earliest and latest rows',
+    `datatable(t:datetime, v:long)[datetime(2025-01-01 00:10), 1, datetime(2025-01-01 13:00), 5] | make-series sum(v) on t step 6h`,
+    [{ sum_v: [1, 0, 5], t: ['2025-01-01T00:00:00Z', '2025-01-01T06:00:00Z', '2025-01-01T12:00:00Z'] }],
+  ),
+  c(
+    'make-series on a numeric axis is refused',
+    `datatable(x:long, v:long)[1, 1] | make-series sum(v) on x from 0 to 10 step 1`,
+    {
+      error: /make-series on a non-datetime axis/,
+    },
+  ),
   // search
   c(
     'search: a term matches any column (has), rows of every table with $table',

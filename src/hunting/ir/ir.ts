@@ -129,6 +129,17 @@ export type IrTabular =
       unmatched: boolean
       outputs: { side: 'left' | 'right'; from: string }[]
     })
+  /** `make-series`: per group, one array per aggregate over the time bins `from`, `from+step`, … < `to`. */
+  | (Base & {
+      op: 'make-series'
+      input: IrTabular
+      by: IrNamed[]
+      aggs: { agg: IrAggregate; default: IrExpr }[]
+      axis: IrExpr
+      from: IrExpr | null
+      to: IrExpr | null
+      step: IrExpr
+    })
   /** `top-nested`: per level a key, an aggregate and how many of its groups to keep (null = all). */
   | (Base & {
       op: 'top-nested'

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test'
 import { SignJWT, type JWTPayload } from 'jose'
 import type { FastifyInstance } from 'fastify'
 import { app, MDE, startIdentityServer, user, type IdentityTestServer } from './identity-helpers.js'
-import { aadsts, adminToken, postForm, submitSignIn, type Json } from '../helpers/identity-http.js'
+import { aadsts, adminToken, postForm, probe, submitSignIn, type Json } from '../helpers/identity-http.js'
 
 /**
  * Findings of the security review (docs/identity.md "Security review"): each test attacks one weakness
@@ -85,12 +85,7 @@ describe('identity security review findings', () => {
       headers: adminTok.bearer,
     })
     assert.equal(onAdmin.statusCode, 200, 'control: the admin token works on the admin API')
-    const onMde = await a.inject({
-      method: 'GET',
-      url: '/api/_identity-probe',
-      headers: adminTok.bearer,
-    })
-    assert.equal(onMde.statusCode, 401)
+    assert.equal((await probe(a, String(adminTok.body.access_token))).status, 401)
     const full = app(s.creds, 'full')
     const mdeTok = await postForm(a, tokenUrlV2, {
       grant_type: 'client_credentials',
@@ -266,14 +261,10 @@ describe('identity security review findings', () => {
     const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
     for (const alg of ['RS256\r\nX-Injected: yes', 'none\u0001', 'é']) {
       const token = `${b64({ alg, kid: 'k' })}.${b64({ aud: MDE })}.`
-      const r = await a.inject({
-        method: 'GET',
-        url: '/api/_identity-probe',
-        headers: { authorization: `Bearer ${token}` },
-      })
-      assert.equal(r.statusCode, 401)
-      assert.equal(r.json<{ error: { code: string } }>().error.code, 'Unauthorized', r.body)
-      assert.match(String(r.headers['www-authenticate']), /^Bearer error="invalid_token"/)
+      const r = await probe(a, token)
+      assert.equal(r.status, 401)
+      assert.equal((r.body.error as { code: string }).code, 'Unauthorized', JSON.stringify(r.body))
+      assert.match(r.www, /^Bearer error="invalid_token"/)
       assert.equal(r.headers['x-injected'], undefined)
     }
   })
@@ -373,14 +364,7 @@ describe('identity security review findings', () => {
       client_secret: full.clientSecret!,
       scope: `${MDE}/.default`,
     })
-    const probe = async () =>
-      (
-        await a.inject({
-          method: 'GET',
-          url: '/api/_identity-probe',
-          headers: { authorization: `Bearer ${String(tok.body.access_token)}` },
-        })
-      ).statusCode
+    const probeStatus = async () => (await probe(a, String(tok.body.access_token))).status
     const setEnabled = async (enabled: boolean) => {
       const r = await a.inject({
         method: 'PATCH',
@@ -390,14 +374,14 @@ describe('identity security review findings', () => {
       })
       assert.equal(r.statusCode, 200, r.body)
     }
-    assert.equal(await probe(), 200)
+    assert.equal(await probeStatus(), 200)
     await setEnabled(false)
     try {
-      assert.equal(await probe(), 401, 'a disabled application keeps no access')
+      assert.equal(await probeStatus(), 401, 'a disabled application keeps no access')
     } finally {
       await setEnabled(true)
     }
-    assert.equal(await probe(), 200, 're-enabled: the same token works again')
+    assert.equal(await probeStatus(), 200, 're-enabled: the same token works again')
   })
   it('on an https deployment the pages send HSTS and every cookie is Secure; HttpOnly and SameSite always', async () => {
     const tls = await startIdentityServer()

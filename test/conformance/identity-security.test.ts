@@ -5,7 +5,15 @@ import { SignJWT, type JWTPayload } from 'jose'
 import type { FastifyInstance } from 'fastify'
 import { addSecret } from '../../src/identity/credentials-admin.js'
 import { app, MDE, startIdentityServer, user, type IdentityTestServer } from './identity-helpers.js'
-import { aadsts, actionOf, csrfOf, postForm, submitSignIn, type Json } from '../helpers/identity-http.js'
+import {
+  aadsts,
+  actionOf,
+  csrfOf,
+  postForm,
+  probe,
+  submitSignIn,
+  type Json,
+} from '../helpers/identity-http.js'
 
 /**
  * Negative tests for every item of identity.md §7 (and the AADSTS catalogue), over HTTP (fastify inject)
@@ -42,14 +50,6 @@ describe('identity security checklist (identity.md §7)', () => {
   })
   after(async () => s?.close())
 
-  const probe = async (token: string) => {
-    const r = await a.inject({
-      method: 'GET',
-      url: '/api/_identity-probe',
-      headers: { authorization: `Bearer ${token}` },
-    })
-    return { status: r.statusCode, body: r.json<Json>(), www: String(r.headers['www-authenticate'] ?? '') }
-  }
   const appToken = async () => {
     const full = app(s.creds, 'full')
     const r = await postForm(a, tokenUrlV2, {
@@ -87,8 +87,8 @@ describe('identity security checklist (identity.md §7)', () => {
 
   describe('resource server: bearer validation → 401 invalid_token', () => {
     it('accepts a genuine token and a forged-but-correct one (control)', async () => {
-      assert.equal((await probe(await appToken())).status, 200)
-      assert.equal((await probe(await forge({}))).status, 200)
+      assert.equal((await probe(a, await appToken())).status, 200)
+      assert.equal((await probe(a, await forge({}))).status, 200)
     })
     it('rejects a missing header with a bare Bearer challenge', async () => {
       const r = await a.inject({ method: 'GET', url: '/api/_identity-probe' })
@@ -99,7 +99,7 @@ describe('identity security checklist (identity.md §7)', () => {
       const good = await appToken()
       const [, payload] = good.split('.')
       const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`
-      const r = await probe(none)
+      const r = await probe(a, none)
       assert.equal(r.status, 401)
       assert.match(r.www, /invalid_token/)
     })
@@ -115,7 +115,7 @@ describe('identity security checklist (identity.md §7)', () => {
       )
       const { createHmac } = await import('node:crypto')
       const sig = createHmac('sha256', pem).update(`${header}.${payload}`).digest('base64url')
-      assert.equal((await probe(`${header}.${payload}.${sig}`)).status, 401)
+      assert.equal((await probe(a, `${header}.${payload}.${sig}`)).status, 401)
     })
     it('unknown kid (foreign key)', async () => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
@@ -133,51 +133,51 @@ describe('identity security checklist (identity.md §7)', () => {
       })
         .setProtectedHeader({ alg: 'RS256', kid: randomBytes(20).toString('base64url') })
         .sign(privateKey)
-      const r = await probe(t)
+      const r = await probe(a, t)
       assert.equal(r.status, 401)
       assert.match(r.www, /unknown key/)
     })
     it('expired, not-yet-valid (beyond the 5-minute skew), over-long lifetime', async () => {
       const now = Math.floor(Date.now() / 1000)
       assert.match(
-        (await probe(await forge({ iat: now - 7200, nbf: now - 7200, exp: now - 600 }))).www,
+        (await probe(a, await forge({ iat: now - 7200, nbf: now - 7200, exp: now - 600 }))).www,
         /expired/,
       )
-      assert.match((await probe(await forge({ nbf: now + 900, iat: now }))).www, /not yet valid/)
-      assert.equal((await probe(await forge({ exp: now + 3 * 86400 }))).status, 401)
+      assert.match((await probe(a, await forge({ nbf: now + 900, iat: now }))).www, /not yet valid/)
+      assert.equal((await probe(a, await forge({ exp: now + 3 * 86400 }))).status, 401)
       // within the skew is fine
       assert.equal(
-        (await probe(await forge({ iat: now - 3700, nbf: now - 3700, exp: now - 100 }))).status,
+        (await probe(a, await forge({ iat: now - 3700, nbf: now - 3700, exp: now - 100 }))).status,
         200,
       )
     })
     it('wrong audience (incl. an ID token, whose aud is the client id)', async () => {
-      assert.match((await probe(await forge({ aud: 'https://management.azure.com' }))).www, /audience/)
+      assert.match((await probe(a, await forge({ aud: 'https://management.azure.com' }))).www, /audience/)
       // A token for another API Bulwark serves (Graph) is refused by an MDE route all the same.
-      assert.match((await probe(await forge({ aud: 'https://graph.microsoft.com' }))).www, /audience/)
-      assert.equal((await probe(await forge({ aud: app(s.creds, 'full').clientId }))).status, 401)
-      assert.equal((await probe(await forge({ idtyp: undefined }))).status, 401)
+      assert.match((await probe(a, await forge({ aud: 'https://graph.microsoft.com' }))).www, /audience/)
+      assert.equal((await probe(a, await forge({ aud: app(s.creds, 'full').clientId }))).status, 401)
+      assert.equal((await probe(a, await forge({ idtyp: undefined }))).status, 401)
     })
     it('wrong issuer', async () => {
       assert.match(
-        (await probe(await forge({ iss: `https://sts.windows.net/${s.creds.tenantId}/` }))).www,
+        (await probe(a, await forge({ iss: `https://sts.windows.net/${s.creds.tenantId}/` }))).www,
         /issuer/,
       )
     })
     it('other tenant (tid not matching the issuer, or unknown tenant)', async () => {
       const other = '00000000-0000-4000-8000-000000000001'
-      assert.equal((await probe(await forge({ tid: other }))).status, 401)
-      assert.match((await probe(await forge({ tid: other, iss: `${s.url}/${other}/` }))).www, /tenant/)
+      assert.equal((await probe(a, await forge({ tid: other }))).status, 401)
+      assert.match((await probe(a, await forge({ tid: other, iss: `${s.url}/${other}/` }))).www, /tenant/)
     })
     it('tampered payload', async () => {
       const [h, p, sig] = (await appToken()).split('.')
       const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Json
       claims.roles = ['Machine.Offboard']
       const t = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${sig}`
-      assert.match((await probe(t)).www, /signature/)
+      assert.match((await probe(a, t)).www, /signature/)
     })
     it('403 names the missing permission (valid token without the role)', async () => {
-      const r = await probe(await forge({ roles: ['Machine.Read.All'] }))
+      const r = await probe(a, await forge({ roles: ['Machine.Read.All'] }))
       assert.equal(r.status, 403)
       assert.match(JSON.stringify(r.body), /Alert\.Read\.All/)
     })

@@ -47,6 +47,21 @@ export function mergeCookies(prev: string, next: string): string {
   return [...m].map(([k, v]) => `${k}=${v}`).join('; ')
 }
 
+/** GET of the probe route (`probeModule` in identity-helpers, guarded like an MDE route) with a bearer token. */
+export async function probe(a: FastifyInstance, token: string) {
+  const r = await a.inject({
+    method: 'GET',
+    url: '/api/_identity-probe',
+    headers: { authorization: `Bearer ${token}` },
+  })
+  return {
+    status: r.statusCode,
+    body: r.json<Json>(),
+    headers: r.headers,
+    www: String(r.headers['www-authenticate'] ?? ''),
+  }
+}
+
 export const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
 export const actionOf = (html: string) => /action="([^"]+)"/.exec(html)?.[1] ?? ''
 

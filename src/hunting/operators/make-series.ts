@@ -10,6 +10,8 @@ import { ident, list, raw, sql, type SqlNode } from '../sql/sql-tree.js'
 
 type MakeSeries = IrTabular & { op: 'make-series' }
 
+const ZERO: IrExpr = { k: 'lit', value: 0, type: 'long' }
+
 /**
  * `make-series Agg(x) [default = d], … on Timestamp [from F] [to T] step S [by k, …]`: for every group
  * (rows with the axis in [F, T)), one dynamic array per aggregate with one element per time bin
@@ -49,9 +51,7 @@ operatorBinders.set('MakeSeriesOperator', (node, input, cx) => {
         outputs: [{ name: out.name, type: cx.typeOf(e) }],
         span: cx.span(e),
       },
-      default: dflt
-        ? cx.scalar(cx.child(dflt, 'Expression')!)
-        : ({ k: 'lit', value: 0, type: 'long' } as IrExpr),
+      default: dflt ? cx.scalar(cx.child(dflt, 'Expression')!) : ZERO,
     }
   })
   const on = cx.child(node, 'OnClause')

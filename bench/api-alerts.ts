@@ -16,14 +16,12 @@ import { MdeApi } from '../src/api/mde-api.js'
 import { systemClock } from '../src/core/clock.js'
 import { silentLogger } from '../src/core/logger.js'
 import { createAuthorizer } from '../src/identity/authorizer.js'
-import { IdentityService } from '../src/identity/identity-service.js'
-import { issueAppToken } from '../src/identity/issue-tokens.js'
 import { identityMigrations } from '../src/identity/migrations.js'
-import { MDE_RESOURCE, parseV2Scope } from '../src/identity/resources.js'
 import { catalogueMigrations } from '../src/store/catalogue-migrations.js'
 import { openDuckDb } from '../src/store/duckdb-db.js'
 import { migrate } from '../src/store/migrations.js'
 import { M1, seedTenant } from '../test/conformance/api-harness.js'
+import { benchIdentity } from './_identity.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const ROUNDS = 2
@@ -55,19 +53,12 @@ async function autocannon(url: string, token: string, seconds = SECONDS): Promis
 
 const db = await openDuckDb({ path: ':memory:' })
 await migrate(db, [...catalogueMigrations, ...identityMigrations])
-let publicUrl = 'http://127.0.0.1'
-const svc = new IdentityService(db, systemClock, silentLogger, {
-  accessTokenLifetimeSeconds: 3599,
-  signingKeyRotationDays: 30,
-  deviceCodeIntervalSeconds: 5,
-  publicUrl: () => publicUrl,
-  tlsNames: [],
+const id = await benchIdentity(db, {
+  domain: 'bench-api.example',
+  roles: ['Alert.Read.All', 'Machine.Read.All'],
 })
-await svc.start()
-const tenant = await svc.directory.createTenant({ displayName: 'Bench', domain: 'bench-api.example' })
-const appReg = await svc.directory.createApplication({ tenantId: tenant.id, displayName: 'bench' })
-for (const p of ['Alert.Read.All', 'Machine.Read.All'])
-  await svc.directory.grantAppRole(tenant.id, appReg.appId, MDE_RESOURCE.appId, p)
+const svc = id.svc
+const tenant = { id: id.tenantId }
 
 // Tenant data: the small deterministic seed plus ALERTS generated alerts with evidence.
 await seedTenant(db, tenant.id)
@@ -109,17 +100,10 @@ app.get('/bare/alerts', (_req, reply) =>
 app.get('/bare/machine', (_req, reply) =>
   reply.header('content-type', 'application/json; charset=utf-8').send(cachedMachine),
 )
-await app.listen({ host: '127.0.0.1', port: 0 })
-const addr = app.server.address()
-publicUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+const publicUrl = await id.listen(app)
 
 try {
-  const client = (await svc.client(appReg.appId))!
-  const target = parseV2Scope('https://api.securitycenter.microsoft.com/.default', svc.catalogue, 'bench')
-  const token = String(
-    (await issueAppToken(svc, { client, acr: '1', target, endpoint: 'v2', origin: publicUrl })).body
-      .access_token,
-  )
+  const token = await id.token()
   const alertsUrl = `${publicUrl}/api/alerts?$top=100`
   const machineUrl = `${publicUrl}/api/machines/${M1}`
   const get = async (url: string) => {

@@ -31,15 +31,13 @@ import { silentLogger } from '../src/core/logger.js'
 import { runHuntingQuery } from '../src/api/hunting/run-query.js'
 import { HuntingEngine, pgHelperFunctionsSql } from '../src/hunting/index.js'
 import { createAuthorizer } from '../src/identity/authorizer.js'
-import { IdentityService } from '../src/identity/identity-service.js'
-import { issueAppToken } from '../src/identity/issue-tokens.js'
 import { identityStoreMigrations } from '../src/identity/migrations.js'
-import { MDE_RESOURCE, parseV2Scope } from '../src/identity/resources.js'
 import { openDuckDb } from '../src/store/duckdb-db.js'
 import { migrate } from '../src/store/migrations.js'
 import { openPostgres } from '../src/store/postgres-db.js'
 import type { Db } from '../src/store/db.js'
 import { BENCH_NOW_MS, BENCH_TENANT, makeHuntingData } from './hunting-data.js'
+import { benchIdentity } from './_identity.js'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
@@ -168,24 +166,12 @@ async function loadPostgres(url: string, schema: string): Promise<Db> {
 
 /** The MDE API over a real socket: identity tenant + app with AdvancedQuery.Read.All, bearer token. */
 export async function startApi(db: Db, clock: ManualClock) {
-  let publicUrl = 'http://127.0.0.1'
-  const svc = new IdentityService(db, systemClock, silentLogger, {
-    accessTokenLifetimeSeconds: 3599,
-    signingKeyRotationDays: 30,
-    deviceCodeIntervalSeconds: 5,
-    publicUrl: () => publicUrl,
-    tlsNames: [],
+  const id = await benchIdentity(db, {
+    domain: 'bench-hunting.example',
+    tenantId: BENCH_TENANT,
+    roles: ['AdvancedQuery.Read.All'],
   })
-  await svc.start()
-  const tenant =
-    (await svc.directory.findTenant(BENCH_TENANT)) ??
-    (await svc.directory.createTenant({
-      id: BENCH_TENANT,
-      displayName: 'Bench',
-      domain: 'bench-hunting.example',
-    }))
-  const appReg = await svc.directory.createApplication({ tenantId: tenant.id, displayName: 'bench' })
-  await svc.directory.grantAppRole(tenant.id, appReg.appId, MDE_RESOURCE.appId, 'AdvancedQuery.Read.All')
+  const svc = id.svc
   const api = new MdeApi({
     db,
     clock: systemClock,
@@ -209,15 +195,8 @@ export async function startApi(db: Db, clock: ManualClock) {
     quota: new HuntingQuota(db, clock, { cpuSecondsPerHour: 1e9, cpuSecondsPerDay: 1e9 }),
     lookbackDays: 30,
   })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const addr = app.server.address()
-  publicUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
-  const client = (await svc.client(appReg.appId))!
-  const target = parseV2Scope('https://api.securitycenter.microsoft.com/.default', svc.catalogue, 'bench')
-  const token = String(
-    (await issueAppToken(svc, { client, acr: '1', target, endpoint: 'v2', origin: publicUrl })).body
-      .access_token,
-  )
+  const publicUrl = await id.listen(app)
+  const token = await id.token()
   return {
     run: async (query: string): Promise<number> => {
       const res = await fetch(`${publicUrl}/api/advancedqueries/run`, {

@@ -7,15 +7,11 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { join } from 'node:path'
 import Fastify from 'fastify'
-import { systemClock } from '../src/core/clock.js'
-import { silentLogger } from '../src/core/logger.js'
 import { openDuckDb } from '../src/store/duckdb-db.js'
 import { migrate } from '../src/store/migrations.js'
 import { createAuthorizer } from '../src/identity/authorizer.js'
-import { IdentityService } from '../src/identity/identity-service.js'
-import { issueAppToken } from '../src/identity/issue-tokens.js'
 import { identityStoreMigrations } from '../src/identity/migrations.js'
-import { MDE_RESOURCE, parseV2Scope } from '../src/identity/resources.js'
+import { benchIdentity } from './_identity.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
 const ROUNDS = 5
@@ -35,18 +31,8 @@ async function autocannon(url: string, token: string): Promise<{ rps: number; no
 
 const db = await openDuckDb({ path: ':memory:' })
 await migrate(db, identityStoreMigrations)
-let publicUrl = 'http://127.0.0.1'
-const svc = new IdentityService(db, systemClock, silentLogger, {
-  accessTokenLifetimeSeconds: 3599,
-  signingKeyRotationDays: 30,
-  deviceCodeIntervalSeconds: 5,
-  publicUrl: () => publicUrl,
-  tlsNames: [],
-})
-await svc.start()
-const tenant = await svc.directory.createTenant({ displayName: 'Bench', domain: 'bench.example' })
-const a = await svc.directory.createApplication({ tenantId: tenant.id, displayName: 'bench' })
-await svc.directory.grantAppRole(tenant.id, a.appId, MDE_RESOURCE.appId, 'Alert.Read.All')
+const id = await benchIdentity(db, { domain: 'bench.example', roles: ['Alert.Read.All'] })
+const svc = id.svc
 const authorizer = createAuthorizer(svc)
 const requirement = {
   application: ['Alert.Read.All', 'Alert.ReadWrite.All'],
@@ -65,16 +51,9 @@ app.get('/authed', async (req, reply) => {
   if (!d.allowed) return reply.code(403).send({ error: { code: d.code, message: d.message } })
   return payload
 })
-await app.listen({ host: '127.0.0.1', port: 0 })
-const addr = app.server.address()
-publicUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
+const publicUrl = await id.listen(app)
 try {
-  const client = (await svc.client(a.appId))!
-  const target = parseV2Scope('https://api.securitycenter.microsoft.com/.default', svc.catalogue, 'bench')
-  const token = String(
-    (await issueAppToken(svc, { client, acr: '1', target, endpoint: 'v2', origin: publicUrl })).body
-      .access_token,
-  )
+  const token = await id.token()
 
   // Cold path: a fresh authorizer (empty cache) per verification.
   const t0 = performance.now()

@@ -179,9 +179,9 @@ export class HuntingEngine {
     return t.ok ? { ok: true, query: instantiate(t.template, input) } : t
   }
 
-  #lowerTemplate(plan: HuntingPlan, input: LowerInput): TemplateResult {
-    const dialect = dialectFor(input.dialect)
-    const lx = new Lowerer({
+  /** A lowerer for one caller's shape (dialect, scope, clock, external tables, stable mode). */
+  #lowerer(dialect: ReturnType<typeof dialectFor>, input: LowerInput): Lowerer {
+    return new Lowerer({
       dialect,
       scope: input.scope,
       nowUs: input.nowMs * 1000,
@@ -189,6 +189,11 @@ export class HuntingEngine {
       externalData: (urls) => input.external?.get(urls.join('\n')),
       stable: input.stable ?? false,
     })
+  }
+
+  #lowerTemplate(plan: HuntingPlan, input: LowerInput): TemplateResult {
+    const dialect = dialectFor(input.dialect)
+    const lx = this.#lowerer(dialect, input)
     try {
       const { sql, columns } = lx.finish(plan.ir, input.rowLimit)
       const printed = printSql(sql, dialect)
@@ -263,14 +268,7 @@ export class HuntingEngine {
   /** The discovery query of one plugin: its input's CTE chain (and the lets it reads), one SELECT. */
   #discovery(plan: HuntingPlan, d: Discovery, input: LowerInput): LowerResult {
     const dialect = dialectFor(input.dialect)
-    const lx = new Lowerer({
-      dialect,
-      scope: input.scope,
-      nowUs: input.nowMs * 1000,
-      storageColumns: (t) => this.catalogue.tables[t]?.columns,
-      externalData: (urls) => input.external?.get(urls.join('\n')),
-      stable: input.stable ?? false,
-    })
+    const lx = this.#lowerer(dialect, input)
     try {
       const needed = letsReadBy(d.input, plan.ir)
       for (const l of plan.ir.lets) if (needed.has(l.id)) lx.letStages.set(l.id, lx.tabular(l.query))

@@ -2,9 +2,10 @@ import { operatorBinders } from '../bind/bind-context.js'
 import { callArguments, canonicalFunction, listElements } from '../bind/scalar.js'
 import { unsupported } from '../diagnostics.js'
 import type { KNode } from '../front-end/kusto-types.js'
-import type { IrExpr, IrNamed, IrTabular } from '../ir/ir.js'
+import type { IrExpr, IrTabular } from '../ir/ir.js'
 import { aggregateFunctions } from '../sql/aggregates.js'
 import { datetimeText } from '../sql/convert.js'
+import { bindByClause } from './summarize.js'
 import { registerLowering } from '../sql/lowerer.js'
 import { ident, list, raw, sql, type SqlNode } from '../sql/sql-tree.js'
 
@@ -22,12 +23,7 @@ const ZERO: IrExpr = { k: 'lit', value: 0, type: 'long' }
 operatorBinders.set('MakeSeriesOperator', (node, input, cx) => {
   const span = cx.span(node)
   const columns = cx.columnsOf(node)
-  const byClause = cx.child(node, 'ByClause')
-  const byExprs = byClause ? listElements(cx.child(byClause, 'Expressions'), cx) : []
-  const by: IrNamed[] = byExprs.map((e, i) => {
-    const inner = cx.kind(e) === 'SimpleNamedExpression' ? cx.child(e, 'Expression')! : e
-    return { name: columns[i]!.name, expr: cx.scalar(inner) }
-  })
+  const by = bindByClause(node, columns, cx)
   const items = listElements(cx.child(node, 'Aggregates'), cx)
   if (columns.length !== by.length + items.length + 1) return unsupported('This make-series form', span)
   const aggs = items.map((it, i) => {

@@ -25,15 +25,20 @@ function stripParens(n: KNode, cx: BindCx): KNode {
   return cx.kind(n) === 'ParenthesizedExpression' ? stripParens(cx.child(n, 'Expression')!, cx) : n
 }
 
-/** Binds `summarize aggs by keys`: output = key columns, then aggregate columns, named by the binder. */
-operatorBinders.set('SummarizeOperator', (node, input, cx) => {
-  const columns = cx.columnsOf(node)
+/** The `by` keys of a grouping operator (summarize, make-series), named as the binder names the first columns. */
+export function bindByClause(node: KNode, columns: readonly { name: string }[], cx: BindCx): IrNamed[] {
   const byClause = cx.child(node, 'ByClause')
   const byExprs = byClause ? listElements(cx.child(byClause, 'Expressions'), cx) : []
-  const by: IrNamed[] = byExprs.map((e, i) => {
+  return byExprs.map((e, i) => {
     const inner = cx.kind(e) === 'SimpleNamedExpression' ? cx.child(e, 'Expression')! : e
     return { name: columns[i]!.name, expr: cx.scalar(inner) }
   })
+}
+
+/** Binds `summarize aggs by keys`: output = key columns, then aggregate columns, named by the binder. */
+operatorBinders.set('SummarizeOperator', (node, input, cx) => {
+  const columns = cx.columnsOf(node)
+  const by = bindByClause(node, columns, cx)
   const aggNodes = listElements(cx.child(node, 'Aggregates'), cx).map((e) => aggregateOf(e, cx))
   let next = by.length
   const remaining = columns.length - by.length

@@ -3,9 +3,12 @@
  * real IdentityService on the bench's store, a tenant, an app with MDE application roles, and a real
  * RS256 client-credentials token for it once the bench's server listens.
  */
-import type { FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { ApiOptions } from '../src/api/api-deps.js'
+import { MdeApi } from '../src/api/mde-api.js'
 import { systemClock } from '../src/core/clock.js'
 import { silentLogger } from '../src/core/logger.js'
+import { createAuthorizer } from '../src/identity/authorizer.js'
 import { IdentityService } from '../src/identity/identity-service.js'
 import { issueAppToken } from '../src/identity/issue-tokens.js'
 import { MDE_RESOURCE, parseV2Scope } from '../src/identity/resources.js'
@@ -17,6 +20,8 @@ export interface BenchIdentity {
   appId: string
   /** Starts the bench's server on a free loopback port; the tokens' issuer follows it. Returns its origin. */
   listen(app: FastifyInstance): Promise<string>
+  /** The MDE API module on a fresh fastify app with the product's router options (rate limits off). */
+  apiServer(options?: Partial<ApiOptions>): Promise<{ api: MdeApi; app: FastifyInstance }>
   /** A v2 access token for the MDE API with the app's roles (call after `listen`). */
   token(): Promise<string>
 }
@@ -53,6 +58,23 @@ export async function benchIdentity(
       const addr = server.server.address()
       origin = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
       return origin
+    },
+    async apiServer(options) {
+      const api = new MdeApi({
+        db,
+        clock: systemClock,
+        log: silentLogger,
+        authorizer: createAuthorizer(svc),
+        rateLimits: null,
+        ...(options ? { options } : {}),
+      })
+      const app = Fastify({
+        logger: false,
+        bodyLimit: 1 << 20,
+        routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 500 },
+      })
+      await api.register(app)
+      return { api, app }
     },
     async token() {
       const client = (await svc.client(app.appId))!

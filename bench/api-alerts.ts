@@ -11,11 +11,6 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import Fastify from 'fastify'
-import { MdeApi } from '../src/api/mde-api.js'
-import { systemClock } from '../src/core/clock.js'
-import { silentLogger } from '../src/core/logger.js'
-import { createAuthorizer } from '../src/identity/authorizer.js'
 import { identityMigrations } from '../src/identity/migrations.js'
 import { catalogueMigrations } from '../src/store/catalogue-migrations.js'
 import { openDuckDb } from '../src/store/duckdb-db.js'
@@ -80,18 +75,7 @@ for (let i = 0; i < ALERTS; i++) {
   )
 }
 
-const api = new MdeApi({
-  db,
-  clock: systemClock,
-  log: silentLogger,
-  authorizer: createAuthorizer(svc),
-  rateLimits: null,
-})
-const app = Fastify({
-  logger: false,
-  routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 500 },
-})
-await api.register(app)
+const { app } = await id.apiServer()
 let cachedAlerts: unknown = null
 let cachedMachine: unknown = null
 app.get('/bare/alerts', (_req, reply) =>
@@ -145,19 +129,7 @@ try {
     )
   }
   // For information: the same API with the read cache off (one store query per request).
-  const uncachedApi = new MdeApi({
-    db,
-    clock: systemClock,
-    log: silentLogger,
-    authorizer: createAuthorizer(svc),
-    rateLimits: null,
-    options: { readCacheMs: 0 },
-  })
-  const app2 = Fastify({
-    logger: false,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 500 },
-  })
-  await uncachedApi.register(app2)
+  const { app: app2 } = await id.apiServer({ readCacheMs: 0 })
   await app2.listen({ host: '127.0.0.1', port: 0 })
   const addr2 = app2.server.address()
   const base2 = `http://127.0.0.1:${typeof addr2 === 'object' && addr2 ? addr2.port : 0}`

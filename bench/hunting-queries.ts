@@ -22,15 +22,11 @@
 import { mkdtempSync, rmSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Fastify from 'fastify'
 import { HuntingQuota } from '../src/api/hunting/hunting-quota.js'
 import { registerHuntingRoutes } from '../src/api/hunting/hunting-routes.js'
-import { MdeApi } from '../src/api/mde-api.js'
-import { ManualClock, systemClock } from '../src/core/clock.js'
-import { silentLogger } from '../src/core/logger.js'
+import { ManualClock } from '../src/core/clock.js'
 import { runHuntingQuery } from '../src/api/hunting/run-query.js'
 import { HuntingEngine, pgHelperFunctionsSql } from '../src/hunting/index.js'
-import { createAuthorizer } from '../src/identity/authorizer.js'
 import { identityStoreMigrations } from '../src/identity/migrations.js'
 import { openDuckDb } from '../src/store/duckdb-db.js'
 import { migrate } from '../src/store/migrations.js'
@@ -172,19 +168,7 @@ export async function startApi(db: Db, clock: ManualClock) {
     roles: ['AdvancedQuery.Read.All'],
   })
   const svc = id.svc
-  const api = new MdeApi({
-    db,
-    clock: systemClock,
-    log: silentLogger,
-    authorizer: createAuthorizer(svc),
-    rateLimits: null,
-  })
-  const app = Fastify({
-    logger: false,
-    bodyLimit: 1 << 20,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 500 },
-  })
-  await api.register(app)
+  const { api, app } = await id.apiServer()
   await registerHuntingRoutes(app, api, {
     db,
     clock,

@@ -169,6 +169,7 @@ export async function startApi(db: Db, clock: ManualClock) {
   })
   const svc = id.svc
   const { api, app } = await id.apiServer()
+  const quota = new HuntingQuota(db, clock, { cpuSecondsPerHour: 1e9, cpuSecondsPerDay: 1e9 })
   await registerHuntingRoutes(app, api, {
     db,
     clock,
@@ -176,7 +177,7 @@ export async function startApi(db: Db, clock: ManualClock) {
     limits: { rowLimit: 100_000, timeoutMs: 600_000, resultBytesLimit: 1 << 30 },
     external: { allowList: [], maxBytes: 0, timeoutMs: 1000, maxRows: 0 },
     fetcher: () => Promise.reject(new Error('no network')),
-    quota: new HuntingQuota(db, clock, { cpuSecondsPerHour: 1e9, cpuSecondsPerDay: 1e9 }),
+    quota,
     lookbackDays: 30,
   })
   const publicUrl = await id.listen(app)
@@ -194,6 +195,7 @@ export async function startApi(db: Db, clock: ManualClock) {
     },
     close: async () => {
       await app.close()
+      await quota.settled()
       await svc.stop()
     },
   }

@@ -19,12 +19,18 @@ export const huntingModule: ServerModule = {
   ],
   async register(app, ctx) {
     const h = ctx.config.hunting
+    const quota = new HuntingQuota(ctx.db, ctx.clock, {
+      cpuSecondsPerHour: h.cpuSecondsPerHour,
+      cpuSecondsPerDay: h.cpuSecondsPerDay,
+    })
     const external = {
       allowList: h.externalDataAllowList,
       maxBytes: 10 * 1024 * 1024,
       timeoutMs: 20_000,
       maxRows: 1_000_000,
     }
+    // Charges written after their answers land before the store closes (app.close runs before db.close).
+    app.addHook('onClose', () => quota.settled())
     await registerHuntingRoutes(app, app.mdeApi, {
       db: ctx.db,
       clock: ctx.clock,
@@ -36,10 +42,7 @@ export const huntingModule: ServerModule = {
       },
       external,
       fetcher: httpFetcher(external),
-      quota: new HuntingQuota(ctx.db, ctx.clock, {
-        cpuSecondsPerHour: h.cpuSecondsPerHour,
-        cpuSecondsPerDay: h.cpuSecondsPerDay,
-      }),
+      quota,
       lookbackDays: 30,
     })
   },

@@ -147,7 +147,11 @@ abstract class DuckSession implements Db {
   ) {}
 
   /** Runs `fn` on a connection suitable for `access`. */
-  protected abstract withConn<T>(access: Access, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>
+  protected abstract withConn<T>(
+    access: Access,
+    fn: (conn: DuckDBConnection) => Promise<T>,
+    unordered?: boolean,
+  ): Promise<T>
   abstract transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>
   abstract close(): Promise<void>
 
@@ -158,19 +162,24 @@ abstract class DuckSession implements Db {
   ): Promise<QueryOutput<T>> {
     if (opts?.signal?.aborted) throw cancelled()
     if (isDdl(sql)) this.ranDdl()
-    return this.withConn(isReadOnlySql(sql) ? 'read' : 'write', async (conn) => {
-      const reader = await run(conn, sql, params, opts)
-      const names = reader.columnNames()
-      const types = reader.columnTypes()
-      const columns: ColumnInfo[] = names.map((name, i) => ({ name, type: String(types[i]) }))
-      const raw = reader.getRowObjectsJS() as Record<string, unknown>[]
-      const rows = raw.map((r) => {
-        const o: Record<string, unknown> = {}
-        for (const k of names) o[k] = normalise(r[k])
-        return o as T
-      })
-      return { rows, columns }
-    })
+    return this.withConn(
+      isReadOnlySql(sql) ? 'read' : 'write',
+      async (conn) => {
+        const reader = await run(conn, sql, params, opts)
+        const names = reader.columnNames()
+        const types = reader.columnTypes()
+        const columns: ColumnInfo[] = names.map((name, i) => ({ name, type: String(types[i]) }))
+        const rows = reader.getRowObjectsJS() as Record<string, unknown>[]
+        // In place: only BIGINT (bigint) and LIST (array) values change; the row objects are fresh.
+        for (const r of rows)
+          for (const k of names) {
+            const v = r[k]
+            if (typeof v === 'bigint' || Array.isArray(v)) r[k] = normalise(v)
+          }
+        return { rows: rows as T[], columns }
+      },
+      opts?.unordered === true,
+    )
   }
 
   async query<T = Row>(sql: string, params: readonly SqlValue[] = [], opts?: QueryOptions): Promise<T[]> {
@@ -354,12 +363,8 @@ async function run(conn: DuckDBConnection, sql: string, params: readonly SqlValu
   const signal = opts?.signal
   const onAbort = () => conn.interrupt()
   signal?.addEventListener('abort', onAbort, { once: true })
-  // Read when the statement executes (DuckDB re-plans a prepared statement per run); `conn.run`, not the
-  // DDL-aware path, so the prepared-statement caches stay.
-  const unordered = opts?.unordered === true
   try {
     if (signal?.aborted) throw cancelled()
-    if (unordered) await conn.run('SET SESSION preserve_insertion_order = false')
     if (params.length === 0) {
       const ddl = isDdl(sql)
       try {
@@ -378,8 +383,25 @@ async function run(conn: DuckDBConnection, sql: string, params: readonly SqlValu
   } finally {
     // Removed before the connection goes back to the pool, so a late abort cannot hit another query.
     signal?.removeEventListener('abort', onAbort)
-    if (unordered) await conn.run('SET SESSION preserve_insertion_order = true')
   }
+}
+
+/** Connections whose session runs with `preserve_insertion_order = false` (see setUnordered). */
+const unorderedConns = new WeakSet<DuckDBConnection>()
+
+/**
+ * Puts a connection's `preserve_insertion_order` in the state a statement needs, only when it differs:
+ * the setting stays on the connection between statements (every use of a connection — withConn, a
+ * transaction — sets what it needs first, so none inherits the wrong one; bulk loads keep insertion
+ * order), and the pool hands an unordered read a connection already unordered when one is idle — a SET
+ * is a round trip of ~0.5 ms. DuckDB reads the setting when the statement executes (it re-plans a
+ * prepared statement per run); `conn.run`, not the DDL-aware path, so the prepared-statement caches stay.
+ */
+async function setUnordered(conn: DuckDBConnection, unordered: boolean): Promise<void> {
+  if (unorderedConns.has(conn) === unordered) return
+  await conn.run(`SET SESSION preserve_insertion_order = ${unordered ? 'false' : 'true'}`)
+  if (unordered) unorderedConns.add(conn)
+  else unorderedConns.delete(conn)
 }
 
 /**
@@ -400,10 +422,19 @@ export class DuckDb extends DuckSession {
     super(instance, shared, false)
   }
 
-  protected async withConn<T>(access: Access, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  protected async withConn<T>(
+    access: Access,
+    fn: (conn: DuckDBConnection) => Promise<T>,
+    unordered = false,
+  ): Promise<T> {
+    const prefer = (c: DuckDBConnection) => unorderedConns.has(c) === unordered
+    const inMode = async (c: DuckDBConnection) => {
+      await setUnordered(c, unordered)
+      return fn(c)
+    }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await (access === 'write' ? this.pool.write(fn) : this.pool.use(fn))
+        return await (access === 'write' ? this.pool.write(inMode) : this.pool.use(inMode, prefer))
       } catch (err) {
         if (!isConflict(err) || attempt >= CONFLICT_RETRIES) throw err
         await sleep(attempt * 2 + Math.floor(Math.random() * 3))
@@ -413,6 +444,7 @@ export class DuckDb extends DuckSession {
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     return this.pool.write(async (conn) => {
+      await setUnordered(conn, false)
       await conn.run('BEGIN TRANSACTION')
       const tx = new DuckTx(this.instance, conn, this.shared)
       try {
@@ -475,11 +507,16 @@ class DuckTx extends DuckSession {
     super(instance, shared, true)
   }
 
-  protected withConn<T>(_access: Access, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    const next = this.#queue.then(
-      () => fn(this.conn),
-      () => fn(this.conn),
-    )
+  protected withConn<T>(
+    _access: Access,
+    fn: (conn: DuckDBConnection) => Promise<T>,
+    unordered = false,
+  ): Promise<T> {
+    const inMode = async () => {
+      await setUnordered(this.conn, unordered)
+      return fn(this.conn)
+    }
+    const next = this.#queue.then(inMode, inMode)
     this.#queue = next.catch(() => undefined)
     return next
   }

@@ -19,11 +19,16 @@ export class DuckConnectionPool {
     this.#idle = [...connections]
   }
 
-  /** Runs `fn` on a free connection (waits for one when all are busy). */
-  async use<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` on a free connection (waits for one when all are busy). With `prefer`, an idle connection
+   * it accepts is taken first (connections keep session settings such as `preserve_insertion_order`, so
+   * a statement that needs one finds a connection that already has it).
+   */
+  async use<T>(fn: (conn: DuckDBConnection) => Promise<T>, prefer?: (c: DuckDBConnection) => boolean): Promise<T> {
     this.#busy++
     try {
-      const conn = this.#idle.pop() ?? (await new Promise<DuckDBConnection>((r) => this.#waiting.push(r)))
+      const conn =
+        this.#take(prefer) ?? (await new Promise<DuckDBConnection>((r) => this.#waiting.push(r)))
       try {
         return await fn(conn)
       } finally {
@@ -34,6 +39,13 @@ export class DuckConnectionPool {
     } finally {
       if (--this.#busy === 0) for (const done of this.#drained.splice(0)) done()
     }
+  }
+
+  #take(prefer?: (c: DuckDBConnection) => boolean): DuckDBConnection | undefined {
+    if (prefer)
+      for (let i = this.#idle.length - 1; i >= 0; i--)
+        if (prefer(this.#idle[i]!)) return this.#idle.splice(i, 1)[0]
+    return this.#idle.pop()
   }
 
   /** Runs `fn` holding the write lock (FIFO) on a free connection. */

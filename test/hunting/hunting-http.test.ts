@@ -297,6 +297,25 @@ for (const store of stores) {
       assert.equal(r.status, 400)
     })
 
+    test('each answered query is charged to the tenant CPU budget (after the answer)', async () => {
+      const used = async () =>
+        (
+          await server.ctx.db.query<{ n: number | bigint | null }>(
+            `SELECT sum("count") AS n FROM rate_limit_counters WHERE "tenantId" = $1 AND "bucket" = 'hunting-cpu|3600'`,
+            [creds.tenantId],
+          )
+        ).map((r) => Number(r.n ?? 0))[0]!
+      const before = await used()
+      const r = await post('/api/advancedqueries/run', { Query: 'DeviceInfo | take 1' }, tokens.app)
+      assert.equal(r.status, 200)
+      let after = await used()
+      for (let i = 0; i < 100 && after === before; i++) {
+        await new Promise((res) => setTimeout(res, 20))
+        after = await used()
+      }
+      assert.ok(after > before, `charged: ${before} -> ${after}`)
+    })
+
     test('CPU quota shared through the store: 429 with Retry-After', async () => {
       // Another API node over the same store charges the tenant's budget (30 s per hour in this config).
       const otherNode = new HuntingQuota(server.ctx.db, server.ctx.clock, {

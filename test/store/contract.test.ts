@@ -508,6 +508,38 @@ for (const backend of backends) {
         },
       ))
 
+    it('the unordered hint applies to its own statement only', () =>
+      withDb(
+        () => backend.open(),
+        async (db) => {
+          if (db.dialect !== 'duckdb') return
+          // DuckDB: `unordered` runs the statement with preserve_insertion_order off; every other use of
+          // a connection (plain statements, transactions, concurrent reads on other connections) sees it on.
+          const setting = (opts?: { unordered: boolean }) =>
+            db
+              .query<{ v: unknown }>("SELECT current_setting('preserve_insertion_order') AS v", [], opts)
+              .then((r) => r[0]!.v)
+          for (let i = 0; i < 3; i++) {
+            assert.equal(await setting({ unordered: true }), false)
+            assert.equal(await setting(), true)
+            const [u, o] = await Promise.all([setting({ unordered: true }), setting()])
+            assert.deepEqual([u, o], [false, true])
+            assert.equal(await setting({ unordered: true }), false)
+            await db.transaction(async (tx) => {
+              assert.equal(
+                (await tx.query<{ v: unknown }>("SELECT current_setting('preserve_insertion_order') AS v"))[0]!.v,
+                true,
+              )
+            })
+          }
+          await db.executeScript('CREATE TABLE o (k INTEGER)')
+          await db.query("SELECT current_setting('preserve_insertion_order') AS v", [], { unordered: true })
+          await db.execute('INSERT INTO o SELECT range FROM range(300000)')
+          const rows = await db.query<{ k: number }>('SELECT k FROM o')
+          assert.ok(rows.every((r, i) => r.k === i), 'rows come back in insertion order')
+        },
+      ))
+
     it('applies the catalogue migrations once', () =>
       withDb(
         () => backend.open(),

@@ -21,6 +21,8 @@ const WINDOWS = [
  * from the same budget. Fixed windows on the Clock.
  */
 export class HuntingQuota {
+  readonly #pending = new Set<Promise<void>>()
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -56,6 +58,21 @@ export class HuntingQuota {
         }
     }
     return { ok: true }
+  }
+
+  /**
+   * `charge` off the caller's path (the API charges after it has answered): failures go to `onError`;
+   * `settled()` waits for every charge started so far (shutdown).
+   */
+  chargeLater(tenantId: string, ms: number, onError: (err: unknown) => void): void {
+    const p: Promise<void> = this.charge(tenantId, ms)
+      .catch(onError)
+      .finally(() => this.#pending.delete(p))
+    this.#pending.add(p)
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all([...this.#pending])
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Clock } from '../../core/clock.js'
 import type { HuntingEngine, HuntingScope } from '../../hunting/index.js'
 import { WIRE_TYPE_NAMES } from '../../hunting/index.js'
@@ -11,7 +11,7 @@ import { VIEW } from '../permissions.js'
 import type { MdeApi } from '../mde-api.js'
 import type { RouteSpec } from '../route.js'
 import type { ExternalDataPolicy, ExternalFetcher } from './external-data.js'
-import type { HuntingQuota } from './hunting-quota.js'
+import type { HuntingQuota, QuotaDecision } from './hunting-quota.js'
 import { runHuntingQuery, type HuntingLimits, type RunQueryOutcome } from './run-query.js'
 
 export interface HuntingRouteDeps {
@@ -71,12 +71,27 @@ export function isoDurationMs(s: string): number | null {
   )
 }
 
-/** Validates the body, enforces the CPU quota, runs the query; throws MdeError for every failure. */
+function quotaExceeded(q: QuotaDecision & { ok: false }): MdeError {
+  return new MdeError(
+    'TooManyRequests',
+    `Advanced hunting CPU quota exceeded: ${q.limit} seconds of running time per ${q.window} for this tenant. Retry after ${q.retryAfterSeconds} seconds.`,
+    { headers: { 'Retry-After': String(q.retryAfterSeconds) } },
+  )
+}
+
+/**
+ * Validates the body, enforces the CPU quota, runs the query; throws MdeError for every failure.
+ *
+ * The quota costs the caller no waiting: its check (one SELECT) runs side by side with the query, and
+ * a tenant over budget gets the 429 with the query cancelled (a refused call still runs for the ~1 ms
+ * the check takes); the charge is written after the answer (`chargeLater`, failures logged), so a
+ * tenant's next call sees it once the store has it.
+ */
 export async function executeHunting(
   deps: HuntingRouteDeps,
   principal: Principal,
   body: unknown,
-  opts: { timespanMs?: number | null; signal?: AbortSignal } = {},
+  opts: { timespanMs?: number | null; signal?: AbortSignal; log?: FastifyBaseLogger } = {},
 ): Promise<RunQueryOutcome & { ok: true }> {
   const query = body && typeof body === 'object' ? (body as Record<string, unknown>).Query : undefined
   if (typeof query !== 'string' || query.trim() === '')
@@ -84,32 +99,51 @@ export async function executeHunting(
       'BadRequest',
       'The request body must be a JSON object with a non-empty string "Query".',
     )
-  const q = await deps.quota.check(principal.tenantId)
-  if (!q.ok)
-    throw new MdeError(
-      'TooManyRequests',
-      `Advanced hunting CPU quota exceeded: ${q.limit} seconds of running time per ${q.window} for this tenant. Retry after ${q.retryAfterSeconds} seconds.`,
-      { headers: { 'Retry-After': String(q.retryAfterSeconds) } },
-    )
-  const nowMs = deps.clock.nowMs()
-  const windowMs = Math.min(deps.lookbackDays * 86_400_000, opts.timespanMs ?? Infinity)
-  const scope: HuntingScope = {
-    tenantId: principal.tenantId,
-    deviceIds: await visibleDevices(deps.db, principal),
-    minTimestampUs: (nowMs - windowMs) * 1000,
+  const refused = new AbortController()
+  const check = deps.quota.check(principal.tenantId).then(
+    (q) => {
+      if (!q.ok) refused.abort()
+      return q
+    },
+    (err: unknown) => {
+      refused.abort()
+      throw err
+    },
+  )
+  check.catch(() => undefined) // awaited below; handled here so an early failure is not "unhandled"
+  let out: RunQueryOutcome
+  try {
+    const nowMs = deps.clock.nowMs()
+    const windowMs = Math.min(deps.lookbackDays * 86_400_000, opts.timespanMs ?? Infinity)
+    const scope: HuntingScope = {
+      tenantId: principal.tenantId,
+      deviceIds: await visibleDevices(deps.db, principal),
+      minTimestampUs: (nowMs - windowMs) * 1000,
+    }
+    if (refused.signal.aborted) throw refused.signal.reason
+    out = await runHuntingQuery({
+      db: deps.db,
+      engine: deps.engine,
+      clock: deps.clock,
+      query,
+      scope,
+      limits: deps.limits,
+      external: deps.external,
+      fetcher: deps.fetcher,
+      signal: opts.signal ? AbortSignal.any([opts.signal, refused.signal]) : refused.signal,
+    })
+  } catch (err) {
+    // The check's verdict (or its failure) explains a query cut short by it.
+    const q = await check
+    if (!q.ok) throw quotaExceeded(q)
+    throw err
   }
-  const out = await runHuntingQuery({
-    db: deps.db,
-    engine: deps.engine,
-    clock: deps.clock,
-    query,
-    scope,
-    limits: deps.limits,
-    external: deps.external,
-    fetcher: deps.fetcher,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  })
-  if (out.ok) await deps.quota.charge(principal.tenantId, out.cpuMs)
+  const q = await check
+  if (!q.ok) throw quotaExceeded(q)
+  if (out.ok)
+    deps.quota.chargeLater(principal.tenantId, out.cpuMs, (err) =>
+      opts.log?.error({ err, tenantId: principal.tenantId }, 'hunting CPU quota charge failed'),
+    )
   if (!out.ok) {
     if (out.status === 408) throw new MdeError('BadRequest', out.message, { status: 408 })
     throw new MdeError(out.status === 429 ? 'TooManyRequests' : 'BadRequest', out.message)
@@ -159,7 +193,10 @@ export function huntingRouteSpecs(deps: HuntingRouteDeps): RouteSpec[] {
           .header('content-type', JSON_TYPE)
           .send(
             mdeResponseJson(
-              await executeHunting(deps, call.principal, call.body, { signal: abortOnClose(call.req) }),
+              await executeHunting(deps, call.principal, call.body, {
+                signal: abortOnClose(call.req),
+                log: call.req.log,
+              }),
             ),
           ),
     },
@@ -174,7 +211,10 @@ export function huntingRouteSpecs(deps: HuntingRouteDeps): RouteSpec[] {
           .header('content-type', JSON_TYPE)
           .send(
             mdeResponseJson(
-              await executeHunting(deps, call.principal, call.body, { signal: abortOnClose(call.req) }),
+              await executeHunting(deps, call.principal, call.body, {
+                signal: abortOnClose(call.req),
+                log: call.req.log,
+              }),
             ),
           ),
     },
@@ -202,6 +242,7 @@ export async function registerHuntingRoutes(
           const out = await executeHunting(deps, principalOf(req), body, {
             timespanMs: ts,
             signal: abortOnClose(req),
+            log: req.log,
           })
           return reply.header('content-type', JSON_TYPE).send(graphResponseJson(out))
         },

@@ -19,10 +19,14 @@ export const huntingModule: ServerModule = {
   ],
   async register(app, ctx) {
     const h = ctx.config.hunting
-    const quota = new HuntingQuota(ctx.db, ctx.clock, {
-      cpuSecondsPerHour: h.cpuSecondsPerHour,
-      cpuSecondsPerDay: h.cpuSecondsPerDay,
-    })
+    const quota = new HuntingQuota(
+      ctx.db,
+      ctx.clock,
+      { cpuSecondsPerHour: h.cpuSecondsPerHour, cpuSecondsPerDay: h.cpuSecondsPerDay },
+      {
+        onError: (err) => ctx.log.error({ err }, 'hunting: writing CPU quota charges failed (kept, retried)'),
+      },
+    )
     const external = {
       allowList: h.externalDataAllowList,
       maxBytes: 10 * 1024 * 1024,

@@ -24,11 +24,13 @@ export class DuckConnectionPool {
    * it accepts is taken first (connections keep session settings such as `preserve_insertion_order`, so
    * a statement that needs one finds a connection that already has it).
    */
-  async use<T>(fn: (conn: DuckDBConnection) => Promise<T>, prefer?: (c: DuckDBConnection) => boolean): Promise<T> {
+  async use<T>(
+    fn: (conn: DuckDBConnection) => Promise<T>,
+    prefer?: (c: DuckDBConnection) => boolean,
+  ): Promise<T> {
     this.#busy++
     try {
-      const conn =
-        this.#take(prefer) ?? (await new Promise<DuckDBConnection>((r) => this.#waiting.push(r)))
+      const conn = this.#take(prefer) ?? (await new Promise<DuckDBConnection>((r) => this.#waiting.push(r)))
       try {
         return await fn(conn)
       } finally {

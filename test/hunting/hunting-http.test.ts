@@ -309,7 +309,8 @@ for (const store of stores) {
       const r = await post('/api/advancedqueries/run', { Query: 'DeviceInfo | take 1' }, tokens.app)
       assert.equal(r.status, 200)
       let after = await used()
-      for (let i = 0; i < 100 && after === before; i++) {
+      // Written in the background within a second (HuntingQuota flushMs).
+      for (let i = 0; i < 250 && after === before; i++) {
         await new Promise((res) => setTimeout(res, 20))
         after = await used()
       }
@@ -323,6 +324,8 @@ for (const store of stores) {
         cpuSecondsPerDay: 86_400,
       })
       await otherNode.charge(creds.tenantId, 31_000)
+      // This node sees other nodes' charges once its reading is a second old (HuntingQuota refreshMs).
+      await new Promise((res) => setTimeout(res, 1_100))
       const r = await post('/api/advancedqueries/run', { Query: 'DeviceInfo | take 1' }, tokens.app)
       assert.equal(r.status, 429)
       const retry = Number(r.headers.get('retry-after'))

@@ -527,7 +527,9 @@ for (const backend of backends) {
             assert.equal(await setting({ unordered: true }), false)
             await db.transaction(async (tx) => {
               assert.equal(
-                (await tx.query<{ v: unknown }>("SELECT current_setting('preserve_insertion_order') AS v"))[0]!.v,
+                (
+                  await tx.query<{ v: unknown }>("SELECT current_setting('preserve_insertion_order') AS v")
+                )[0]!.v,
                 true,
               )
             })
@@ -536,7 +538,10 @@ for (const backend of backends) {
           await db.query("SELECT current_setting('preserve_insertion_order') AS v", [], { unordered: true })
           await db.execute('INSERT INTO o SELECT range FROM range(300000)')
           const rows = await db.query<{ k: number }>('SELECT k FROM o')
-          assert.ok(rows.every((r, i) => r.k === i), 'rows come back in insertion order')
+          assert.ok(
+            rows.every((r, i) => r.k === i),
+            'rows come back in insertion order',
+          )
         },
       ))
 

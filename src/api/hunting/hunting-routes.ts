@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Clock } from '../../core/clock.js'
 import type { HuntingEngine, HuntingScope } from '../../hunting/index.js'
 import { WIRE_TYPE_NAMES } from '../../hunting/index.js'
@@ -82,16 +82,16 @@ function quotaExceeded(q: QuotaDecision & { ok: false }): MdeError {
 /**
  * Validates the body, enforces the CPU quota, runs the query; throws MdeError for every failure.
  *
- * The quota costs the caller no waiting: its check (one SELECT) runs side by side with the query, and
- * a tenant over budget gets the 429 with the query cancelled (a refused call still runs for the ~1 ms
- * the check takes); the charge is written after the answer (`chargeLater`, failures logged), so a
- * tenant's next call sees it once the store has it.
+ * The quota costs the caller no waiting: the check answers from the node's reading of the counters
+ * (HuntingQuota), and when that must be refreshed the read runs side by side with the query — a tenant
+ * over budget gets the 429 with the query cancelled; the charge is recorded after the answer and
+ * written to the store in the background.
  */
 export async function executeHunting(
   deps: HuntingRouteDeps,
   principal: Principal,
   body: unknown,
-  opts: { timespanMs?: number | null; signal?: AbortSignal; log?: FastifyBaseLogger } = {},
+  opts: { timespanMs?: number | null; signal?: AbortSignal } = {},
 ): Promise<RunQueryOutcome & { ok: true }> {
   const query = body && typeof body === 'object' ? (body as Record<string, unknown>).Query : undefined
   if (typeof query !== 'string' || query.trim() === '')
@@ -140,10 +140,7 @@ export async function executeHunting(
   }
   const q = await check
   if (!q.ok) throw quotaExceeded(q)
-  if (out.ok)
-    deps.quota.chargeLater(principal.tenantId, out.cpuMs, (err) =>
-      opts.log?.error({ err, tenantId: principal.tenantId }, 'hunting CPU quota charge failed'),
-    )
+  if (out.ok) deps.quota.chargeLater(principal.tenantId, out.cpuMs)
   if (!out.ok) {
     if (out.status === 408) throw new MdeError('BadRequest', out.message, { status: 408 })
     throw new MdeError(out.status === 429 ? 'TooManyRequests' : 'BadRequest', out.message)
@@ -189,16 +186,13 @@ export function huntingRouteSpecs(deps: HuntingRouteDeps): RouteSpec[] {
       operation: HUNTING_FAMILY,
       requirement: MDE_REQUIREMENT,
       handler: async (call) =>
-        call.reply
-          .header('content-type', JSON_TYPE)
-          .send(
-            mdeResponseJson(
-              await executeHunting(deps, call.principal, call.body, {
-                signal: abortOnClose(call.req),
-                log: call.req.log,
-              }),
-            ),
+        call.reply.header('content-type', JSON_TYPE).send(
+          mdeResponseJson(
+            await executeHunting(deps, call.principal, call.body, {
+              signal: abortOnClose(call.req),
+            }),
           ),
+        ),
     },
     {
       method: 'POST',
@@ -207,16 +201,13 @@ export function huntingRouteSpecs(deps: HuntingRouteDeps): RouteSpec[] {
       family: HUNTING_FAMILY,
       requirement: XDR_REQUIREMENT,
       handler: async (call) =>
-        call.reply
-          .header('content-type', JSON_TYPE)
-          .send(
-            mdeResponseJson(
-              await executeHunting(deps, call.principal, call.body, {
-                signal: abortOnClose(call.req),
-                log: call.req.log,
-              }),
-            ),
+        call.reply.header('content-type', JSON_TYPE).send(
+          mdeResponseJson(
+            await executeHunting(deps, call.principal, call.body, {
+              signal: abortOnClose(call.req),
+            }),
           ),
+        ),
     },
   ]
 }
@@ -242,7 +233,6 @@ export async function registerHuntingRoutes(
           const out = await executeHunting(deps, principalOf(req), body, {
             timespanMs: ts,
             signal: abortOnClose(req),
-            log: req.log,
           })
           return reply.header('content-type', JSON_TYPE).send(graphResponseJson(out))
         },

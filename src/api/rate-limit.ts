@@ -68,7 +68,7 @@ export type RateDecision =
 
 /**
  * Fixed-window counters per (tenant, application, route family, window) kept in the store, so every API
- * node over one database draws from the same quota. One atomic upsert per window per call.
+ * node over one database draws from the same quota. One atomic upsert of every window per call.
  */
 export class RateLimiter {
   constructor(
@@ -86,25 +86,37 @@ export class RateLimiter {
     const limits = this.limitsFor(family)
     if (!limits) return { ok: true }
     const nowSec = Math.floor(this.clock.nowMs() / 1000)
-    let denied: RateDecision = { ok: true }
-    for (const [window, seconds, limit] of [
-      ['minute', 60, limits.perMinute],
-      ['hour', 3600, limits.perHour],
-    ] as const) {
-      if (limit === undefined) continue
-      const start = Math.floor(nowSec / seconds) * seconds
-      const rows = await this.db.query<{ count: number }>(
-        `INSERT INTO rate_limit_counters ("tenantId", "bucket", "windowStart", "count", "expiresAt")
-         VALUES ($1, $2, $3, 1, $4)
-         ON CONFLICT ("tenantId", "bucket", "windowStart") DO UPDATE SET "count" = rate_limit_counters."count" + 1
-         RETURNING "count"`,
-        [tenantId, `${appId}|${family}|${seconds}`, start, start + seconds],
-      )
-      const count = Number(rows[0]?.count ?? 0)
-      if (count > limit && denied.ok)
-        denied = { ok: false, retryAfterSeconds: Math.max(1, start + seconds - nowSec), limit, window }
+    const windows = (
+      [
+        ['minute', 60, limits.perMinute],
+        ['hour', 3600, limits.perHour],
+      ] as const
+    )
+      .filter((w) => w[2] !== undefined)
+      .map(([window, seconds, limit]) => {
+        const start = Math.floor(nowSec / seconds) * seconds
+        return { window, limit: limit!, bucket: `${appId}|${family}|${seconds}`, start, end: start + seconds }
+      })
+    if (!windows.length) return { ok: true }
+    // Every window's counter in one atomic upsert (one round trip per call).
+    const rows = await this.db.query<{ bucket: string; count: number }>(
+      `INSERT INTO rate_limit_counters ("tenantId", "bucket", "windowStart", "count", "expiresAt")
+       VALUES ${windows.map((_, i) => `($1, $${3 * i + 2}, $${3 * i + 3}, 1, $${3 * i + 4})`).join(', ')}
+       ON CONFLICT ("tenantId", "bucket", "windowStart") DO UPDATE SET "count" = rate_limit_counters."count" + 1
+       RETURNING "bucket", "count"`,
+      [tenantId, ...windows.flatMap((w) => [w.bucket, w.start, w.end])],
+    )
+    for (const w of windows) {
+      const count = Number(rows.find((r) => r.bucket === w.bucket)?.count ?? 0)
+      if (count > w.limit)
+        return {
+          ok: false,
+          retryAfterSeconds: Math.max(1, w.end - nowSec),
+          limit: w.limit,
+          window: w.window,
+        }
     }
-    return denied
+    return { ok: true }
   }
 
   /** Deletes counters of windows that have ended. */

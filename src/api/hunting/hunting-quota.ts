@@ -14,6 +14,8 @@ export interface QuotaSync {
   flushMs: number
   /** Called with a failed write of charges (they are kept and retried with the next flush). */
   onError: (err: unknown) => void
+  /** Monotonic milliseconds for the reading's age (tests step it; default performance.now). */
+  now: () => number
 }
 
 export type QuotaDecision =
@@ -87,7 +89,13 @@ export class HuntingQuota {
     private readonly limits: QuotaLimits,
     sync: Partial<QuotaSync> = {},
   ) {
-    this.#sync = { refreshMs: 1000, flushMs: 1000, onError: () => undefined, ...sync }
+    this.#sync = {
+      refreshMs: 1000,
+      flushMs: 1000,
+      onError: () => undefined,
+      now: () => performance.now(),
+      ...sync,
+    }
   }
 
   #windows(): Window[] {
@@ -104,7 +112,7 @@ export class HuntingQuota {
     const ws = this.#windows()
     const key = keyOf(ws)
     let r = this.#readings.get(tenantId)
-    if (!r || r.key !== key || performance.now() - r.at > this.#sync.refreshMs)
+    if (!r || r.key !== key || this.#sync.now() - r.at > this.#sync.refreshMs)
       r = await this.#read(tenantId, ws, key)
     for (let i = 0; i < ws.length; i++) {
       const w = ws[i]!
@@ -125,7 +133,7 @@ export class HuntingQuota {
     let p = this.#reads.get(readKey)
     if (p) return p
     p = (async () => {
-      const at = performance.now()
+      const at = this.#sync.now()
       const ledgers = ws.map((w) => this.#ledger(tenantId, w))
       const flushedBefore = ledgers.map((l) => l.flushedMs)
       const rows = await this.db.query<{ bucket: string; count: number | bigint }>(

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { ApiOptions } from '../src/api/api-deps.js'
 import { MdeApi } from '../src/api/mde-api.js'
+import type { RateLimitProfile } from '../src/api/rate-limit.js'
 import { systemClock } from '../src/core/clock.js'
 import { silentLogger } from '../src/core/logger.js'
 import { createAuthorizer } from '../src/identity/authorizer.js'
@@ -20,8 +21,14 @@ export interface BenchIdentity {
   appId: string
   /** Starts the bench's server on a free loopback port; the tokens' issuer follows it. Returns its origin. */
   listen(app: FastifyInstance): Promise<string>
-  /** The MDE API module on a fresh fastify app with the product's router options (rate limits off). */
-  apiServer(options?: Partial<ApiOptions>): Promise<{ api: MdeApi; app: FastifyInstance }>
+  /**
+   * The MDE API module on a fresh fastify app with the product's router options. Rate limits off, or
+   * `rateLimits` (e.g. the store-backed limiter with limits no bench reaches, to include its cost).
+   */
+  apiServer(
+    options?: Partial<ApiOptions>,
+    rateLimits?: RateLimitProfile | null,
+  ): Promise<{ api: MdeApi; app: FastifyInstance }>
   /** A v2 access token for the MDE API with the app's roles (call after `listen`). */
   token(): Promise<string>
 }
@@ -59,13 +66,13 @@ export async function benchIdentity(
       origin = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`
       return origin
     },
-    async apiServer(options) {
+    async apiServer(options, rateLimits = null) {
       const api = new MdeApi({
         db,
         clock: systemClock,
         log: silentLogger,
         authorizer: createAuthorizer(svc),
-        rateLimits: null,
+        rateLimits,
         ...(options ? { options } : {}),
       })
       const app = Fastify({

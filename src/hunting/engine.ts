@@ -6,6 +6,7 @@ import { KqlCompileError } from './diagnostics.js'
 import { analyze, type ResultColumn } from './front-end/analyze.js'
 import { buildEnvironments, type BindingEnvironments } from './front-end/globals.js'
 import type { Discovery, IrQuery, IrTabular } from './ir/ir.js'
+import { pruneColumns } from './ir/prune.js'
 import './operators/index.js'
 import { checkDeclared, discoveredSchema, discoverySql } from './operators/evaluate.js'
 import { dialectFor } from './sql/dialect.js'
@@ -57,6 +58,8 @@ const MAX_CACHED_QUERY_LENGTH = 20_000
 export interface EngineOptions {
   /** Compiled queries kept (plans by query text; lowered SQL per plan and shape); 0 disables caching. */
   cacheEntries?: number
+  /** Column pruning on the IR (ir/prune.ts); off only to compare against it in tests. Default on. */
+  pruneColumns?: boolean
 }
 
 /** Lowered SQL whose run-time parameters (clock, caller scope) are filled in per run. */
@@ -85,7 +88,7 @@ export class HuntingEngine {
 
   private constructor(
     readonly catalogue: HuntingCatalogue,
-    opts: EngineOptions = {},
+    private readonly opts: EngineOptions = {},
   ) {
     this.env = buildEnvironments(catalogue)
     this.planCache = new LruCache(opts.cacheEntries ?? 512)
@@ -133,7 +136,8 @@ export class HuntingEngine {
     if (!a.schema)
       return { ok: false, diagnostics: [diag('kql-no-result', 'The query has no tabular result')] }
     try {
-      const ir = bindQuery(a, this.catalogue)
+      const bound = bindQuery(a, this.catalogue)
+      const ir = this.opts.pruneColumns === false ? bound : pruneColumns(bound)
       const externalSources: HuntingPlan['externalSources'] = []
       walkTabular(ir, (t) => {
         if (t.op === 'externaldata')

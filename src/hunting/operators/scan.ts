@@ -1,6 +1,6 @@
 import { lenientColumns, storageTable } from '../front-end/globals.js'
 import { huntingCatalogue } from '../catalogue/hunting-tables.js'
-import type { IrTabular, KType } from '../ir/ir.js'
+import type { IrExpr, IrTabular, KType } from '../ir/ir.js'
 import { registerLowering, type Lowerer, type Stage } from '../sql/lowerer.js'
 import { ident, list, param, raw, runtimeParam, sql, type SqlNode } from '../sql/sql-tree.js'
 import { unsupported } from '../diagnostics.js'
@@ -11,8 +11,17 @@ type Scan = IrTabular & { op: 'scan' }
 /**
  * A hunting table reference. Tenant isolation and device scoping are part of the generated SQL here,
  * for every reference: `"TenantId" = $tenant` and, in user context, the visible device ids.
+ *
+ * `fused` merges the operators right above the scan into its SELECT (where.ts, take.ts): `where`
+ * predicates, evaluated on the table's own columns (each KQL column read as the scan computes it), and
+ * a row limit — one CTE instead of one per operator, each listing every column; the database then has
+ * less to plan on every run.
  */
-export function lowerScan(node: Scan, lx: Lowerer): Stage {
+export function lowerScan(
+  node: Scan,
+  lx: Lowerer,
+  fused: { predicates?: readonly IrExpr[]; limit?: IrExpr } = {},
+): Stage {
   const table = storageTable(huntingCatalogue, node.table)
   const storage = table ? lx.opts.storageColumns(table) : undefined
   if (!table || !storage) return unsupported(`The table '${node.table}'`, node.span)
@@ -20,6 +29,7 @@ export function lowerScan(node: Scan, lx: Lowerer): Stage {
   const lenient = node.lenient ? lenientColumns(huntingCatalogue, node.table) : undefined
   const d = lx.d
   const cols = lx.allocate(node.columns)
+  const computed = new Map<string, SqlNode>()
   const items: SqlNode[] = cols.map((c) => {
     const src = lenient?.sources.get(c.name)
     let e: SqlNode
@@ -31,11 +41,21 @@ export function lowerScan(node: Scan, lx: Lowerer): Stage {
     else if (src?.kind === 'null' || !stored.has(c.name)) e = sql`CAST(NULL AS ${raw(d.types[c.type])})`
     else if (stored.get(c.name) !== c.type) e = castTo(lx, ident(c.name), c.type)
     else e = ident(c.name)
+    computed.set(c.name, c.type === 'string' || c.type === 'guid' ? sql`coalesce(${e}, '')` : e)
     // NULL strings stay NULL here; every read coalesces them (Lowerer.scopeOf / readColumn).
     return sql`${e} AS ${ident(c.sql)}`
   })
-  const where = scopeFilter(lx, table, new Set(stored.keys()))
-  const body = sql`SELECT ${list(items)} FROM ${ident(table)} WHERE ${where}`
+  let where = scopeFilter(lx, table, new Set(stored.keys()))
+  const cx = lx.scalarCx({ column: (name) => computed.get(name) })
+  for (const p of fused.predicates ?? []) {
+    const cond =
+      p.type === 'bool'
+        ? lx.expr(p, cx)
+        : lx.expr({ k: 'call', fn: 'tobool', args: [p], type: 'bool', span: node.span }, cx)
+    where = sql`${where} AND (${cond})`
+  }
+  const limit = fused.limit ? sql` LIMIT ${lx.expr(fused.limit, cx)}` : sql``
+  const body = sql`SELECT ${list(items)} FROM ${ident(table)} WHERE ${where}${limit}`
   return lx.addCte(body, cols, false)
 }
 

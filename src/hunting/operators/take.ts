@@ -3,6 +3,8 @@ import type { IrTabular } from '../ir/ir.js'
 import { ORD, registerLowering } from '../sql/lowerer.js'
 import { ident, list, sql } from '../sql/sql-tree.js'
 import { passItems } from './common.js'
+import { lowerScan } from './scan.js'
+import { whereChainOnScan } from './where.js'
 
 type Take = IrTabular & { op: 'take' }
 
@@ -17,6 +19,12 @@ operatorBinders.set('TakeOperator', (node, input, cx) => ({
 
 registerLowering('take', (n, lx) => {
   const t = n as Take
+  // `Table [| where …] | take N` outside stable mode (which orders the rows first): a LIMIT in the scan.
+  const chain = lx.opts.stable ? null : whereChainOnScan(t.input)
+  if (chain) {
+    lx.deterministic = false
+    return lowerScan(chain.scan, lx, { predicates: chain.predicates, limit: t.count })
+  }
   const input = lx.tabular(t.input)
   const stable = !input.ordered && Boolean(lx.opts.stable) && input.cols.length > 0
   if (!input.ordered && !stable) lx.deterministic = false

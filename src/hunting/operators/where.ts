@@ -1,7 +1,8 @@
 import { operatorBinders } from '../bind/bind-context.js'
-import type { IrTabular } from '../ir/ir.js'
+import type { IrExpr, IrTabular } from '../ir/ir.js'
 import { registerLowering } from '../sql/lowerer.js'
 import { passItems, selectStage } from './common.js'
+import { lowerScan } from './scan.js'
 
 type Where = IrTabular & { op: 'where' }
 
@@ -14,8 +15,24 @@ operatorBinders.set('FilterOperator', (node, input, cx) => ({
   span: cx.span(node),
 }))
 
+/** The predicates of a chain of `where` over a table scan (innermost first), or null. */
+export function whereChainOnScan(
+  n: IrTabular,
+): { scan: IrTabular & { op: 'scan' }; predicates: IrExpr[] } | null {
+  const predicates: IrExpr[] = []
+  let t = n
+  while (t.op === 'where') {
+    predicates.unshift(t.predicate)
+    t = t.input
+  }
+  return t.op === 'scan' ? { scan: t, predicates } : null
+}
+
 registerLowering('where', (n, lx) => {
   const w = n as Where
+  // `Table | where … | where …`: the predicates go into the scan's own SELECT (one CTE).
+  const chain = whereChainOnScan(w)
+  if (chain) return lowerScan(chain.scan, lx, { predicates: chain.predicates })
   const input = lx.tabular(w.input)
   const cx = lx.scalarCx(lx.scopeOf(input))
   const pred = lx.expr(w.predicate, cx)

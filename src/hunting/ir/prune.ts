@@ -115,6 +115,8 @@ function prune(t: IrTabular, needed: Needed): IrTabular {
     case 'discover':
       return t
   }
+  // Operators outside the IR union (print's row source): unchanged.
+  return t
 }
 
 /** The elements `keep` accepts, or the first one when it accepts none (a SELECT needs a column). */

@@ -420,6 +420,11 @@ const cases: Case[] = [
   c('datetime keeps microseconds', `print a = datetime(2025-02-03 04:05:06.123456)`, [
     { a: '2025-02-03T04:05:06.1234560Z' },
   ]),
+  c(
+    'datetime literals of years before 100',
+    `print a = datetime(0001-01-01), b = datetime(0099-12-31 23:00)`,
+    [{ a: '0001-01-01T00:00:00.0000000Z', b: '0099-12-31T23:00:00.0000000Z' }],
+  ),
   // render and errors
   c('render does not change rows', `${L} | summarize c = count() by k | render barchart`, {
     columns: ['k', 'c'],

@@ -67,14 +67,10 @@ export function parseDatetime(text: string): number | null | undefined {
       t,
     )
   if (m) {
-    const ms = Date.UTC(
-      Number(m[1]),
-      Number(m[2]) - 1,
-      Number(m[3]),
-      Number(m[4] ?? 0),
-      Number(m[5] ?? 0),
-      Number(m[6] ?? 0),
-    )
+    // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear takes the year as written
+    const ms =
+      new Date(0).setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3])) +
+      ((Number(m[4] ?? 0) * 60 + Number(m[5] ?? 0)) * 60 + Number(m[6] ?? 0)) * 1000
     let us = ms * 1000 + Math.floor(Number((m[7] ?? '0').padEnd(7, '0')) / 10)
     const tz = m[8]
     if (tz && tz.toUpperCase() !== 'Z') {

@@ -10,13 +10,19 @@ import { pruneColumns } from './ir/prune.js'
 import './operators/index.js'
 import { checkDeclared, discoveredSchema, discoverySql } from './operators/evaluate.js'
 import { dialectFor } from './sql/dialect.js'
-import { Lowerer, type ExternalTable, type HuntingScope } from './sql/lowerer.js'
+import {
+  Lowerer,
+  type ExternalTable,
+  type HuntingScope,
+  type RowEncoder,
+  type RowJsonShape,
+} from './sql/lowerer.js'
 import { LruCache } from './plan-cache.js'
 import { printSql } from './sql/print.js'
 import type { ParamValue, RuntimeSlot } from './sql/sql-tree.js'
 import { isoFromUs } from './sql/values.js'
 
-export type { HuntingScope, ExternalTable }
+export type { HuntingScope, ExternalTable, RowEncoder, RowJsonShape }
 
 /** A parsed, bound and IR-translated query, independent of dialect and caller. */
 export interface HuntingPlan {
@@ -30,8 +36,13 @@ export interface HuntingPlan {
 export interface CompiledQuery {
   sql: string
   params: ParamValue[]
-  /** Result columns in order (KQL names and types); SQL result columns are c0..cn in the same order. */
+  /**
+   * Result columns in order (KQL names and types); with the 'js' encoder the SQL result columns are c0..cn
+   * in the same order.
+   */
   schema: ResultColumn[]
+  /** With the 'sql' and 'both' encoders: how the row JSON segments j0..jk and values c<i> combine. */
+  rowJson: RowJsonShape | null
   render: IrQuery['render']
   /** False when the result depends on arbitrary choices (take without sort, rand, …). */
   deterministic: boolean
@@ -48,6 +59,8 @@ export interface LowerInput {
   external?: ReadonlyMap<string, ExternalTable>
   /** Break ties and arbitrary `take` choices deterministically (differential tests). */
   stable?: boolean
+  /** Who writes the rows' JSON (`Lowerer.finish`); default 'js' (columns c0..cn). */
+  encoder?: RowEncoder
 }
 
 export const MAX_QUERY_LENGTH = 100_000
@@ -68,6 +81,7 @@ interface LoweredTemplate {
   params: ParamValue[]
   slots: (RuntimeSlot | undefined)[]
   schema: ResultColumn[]
+  rowJson: RowJsonShape | null
   render: IrQuery['render']
   deterministic: boolean
 }
@@ -157,7 +171,7 @@ export class HuntingEngine {
 
   /**
    * SQL for one dialect and caller. The SQL text and the query's own parameters are cached per plan and
-   * shape (dialect, device scoping or not, data window or not, stable mode, row limit); the clock and the
+   * shape (dialect, device scoping or not, data window or not, stable mode, encoder, row limit); the clock and the
    * caller's tenant, devices and window are parameters filled in for every run. Queries with
    * `externaldata` are lowered every time (their rows are parameters of the SQL).
    */
@@ -171,6 +185,7 @@ export class HuntingEngine {
       input.scope.deviceIds === null ? 'all' : 'devices',
       input.scope.minTimestampUs == null ? 'nowindow' : 'window',
       input.stable ? 'stable' : 'any',
+      input.encoder ?? 'js',
       input.rowLimit,
     ].join('|')
     let perPlan = this.#lowered.get(plan)
@@ -199,7 +214,7 @@ export class HuntingEngine {
     const dialect = dialectFor(input.dialect)
     const lx = this.#lowerer(dialect, input)
     try {
-      const { sql, columns } = lx.finish(plan.ir, input.rowLimit)
+      const { sql, columns, rowJson } = lx.finish(plan.ir, input.rowLimit, input.encoder)
       const printed = printSql(sql, dialect)
       const schema = columns.map((c) => ({ name: c.name, type: c.type }))
       return {
@@ -209,6 +224,7 @@ export class HuntingEngine {
           params: printed.params,
           slots: printed.slots,
           schema,
+          rowJson,
           render: plan.ir.render,
           deterministic: lx.deterministic,
         },
@@ -282,6 +298,7 @@ export class HuntingEngine {
         params: printed.params,
         slots: printed.slots,
         schema: [],
+        rowJson: null,
         render: null,
         deterministic: true,
       }
@@ -323,7 +340,14 @@ function instantiate(t: LoweredTemplate, input: LowerInput): CompiledQuery {
         return JSON.stringify(input.scope.deviceIds ?? [])
     }
   })
-  return { sql: t.sql, params, schema: t.schema, render: t.render, deterministic: t.deterministic }
+  return {
+    sql: t.sql,
+    params,
+    schema: t.schema,
+    rowJson: t.rowJson,
+    render: t.render,
+    deterministic: t.deterministic,
+  }
 }
 
 /** An unexpected failure inside the compiler still answers with a diagnostic, never an exception. */

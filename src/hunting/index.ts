@@ -5,8 +5,15 @@ export {
   type LowerInput,
   type PlanResult,
 } from './engine.js'
-export type { HuntingScope, ExternalTable } from './sql/lowerer.js'
-export { formatRows, wireValue, WIRE_TYPE_NAMES } from './result/format.js'
+export type { HuntingScope, ExternalTable, RowEncoder, RowJsonShape } from './sql/lowerer.js'
+export {
+  formatRows,
+  joinJsonArray,
+  rowsJson,
+  wireValue,
+  WIRE_TYPE_NAMES,
+  type JsonArrayText,
+} from './result/format.js'
 export type { ResultColumn } from './front-end/analyze.js'
 export { huntingCatalogue } from './catalogue/hunting-tables.js'
 export { huntingTableDdl, pgHelperFunctionsSql } from './sql/ddl.js'

@@ -2,13 +2,17 @@ import type { Clock } from '../../core/clock.js'
 import { errorMessage } from '../../core/errors.js'
 import {
   formatRows,
+  joinJsonArray,
+  rowsJson,
   type CompiledQuery,
   type ExternalTable,
   type HuntingEngine,
   type HuntingPlan,
   type HuntingScope,
+  type JsonArrayText,
   type PlanResult,
   type ResultColumn,
+  type RowEncoder,
 } from '../../hunting/index.js'
 import type { Db } from '../../store/db.js'
 import {
@@ -38,6 +42,12 @@ export interface RunQueryInput {
   signal?: AbortSignal
   /** Deterministic tie-breaking (differential tests; costs extra sorting). */
   stable?: boolean
+  /**
+   * Who writes the rows' JSON: the database ('sql', default: no JS row objects), the JS formatter
+   * (`formatRows`, 'js'), or both from one statement ('both': `resultsJson` from the database and
+   * `jsResults` from the formatter, for tests that compare them).
+   */
+  encoder?: RowEncoder
   /** Graph `Timespan`: only rows newer than now − timespan (applied through the query text). */
 }
 
@@ -58,9 +68,17 @@ export type RunQueryOutcome =
   | {
       ok: true
       schema: ResultColumn[]
-      results: Record<string, unknown>[]
-      /** `results` as JSON text (the routes send it as is: wide results are serialised once). */
-      resultsJson: string
+      /**
+       * The rows as objects. With the 'sql' encoder this is parsed from `resultsJson` on first read (the
+       * API path never reads it).
+       */
+      readonly results: Record<string, unknown>[]
+      /** The `Results` array as JSON text in pieces (the routes write them into the response body). */
+      resultsText: JsonArrayText
+      /** `resultsText` as one string (joined on first read; the API path never reads it). */
+      readonly resultsJson: string
+      /** Encoder 'both' only: the JS formatter's rows for the same result. */
+      jsResults?: Record<string, unknown>[]
       rowCount: number
       stats: HuntingStats
       render: HuntingPlan['ir']['render']
@@ -100,23 +118,19 @@ async function fetchExternal(plan: HuntingPlan, input: RunQueryInput, signal: Ab
 const JSON_CHUNK_ROWS = 2000
 
 /**
- * The rows as the JSON text of the `Results` array, or null when it would exceed `limit` characters.
- * Serialised in chunks of rows, so an oversized result stops early instead of building one huge string.
+ * The rows as the JSON text of the `Results` array (in runs of rows), or null when it would exceed
+ * `limit` characters. Serialised in chunks of rows, so an oversized result stops early.
  */
-function resultsText(results: readonly Record<string, unknown>[], limit: number): string | null {
-  if (results.length <= JSON_CHUNK_ROWS) {
-    const s = JSON.stringify(results)
-    return s.length > limit ? null : s
-  }
+function resultsText(results: readonly Record<string, unknown>[], limit: number): JsonArrayText | null {
   const parts: string[] = []
-  let size = 2
+  let length = 2
   for (let i = 0; i < results.length; i += JSON_CHUNK_ROWS) {
     const s = JSON.stringify(results.slice(i, i + JSON_CHUNK_ROWS))
-    size += s.length - 2 + (i > 0 ? 1 : 0)
-    if (size > limit) return null
+    length += s.length - 2 + (i > 0 ? 1 : 0)
+    if (length > limit) return null
     parts.push(s.slice(1, -1))
   }
-  return `[${parts.join(',')}]`
+  return { parts, length }
 }
 
 /** Plans, lowers, executes (with real cancellation) and formats one hunting query. */
@@ -152,6 +166,7 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
       rowLimit: input.limits.rowLimit,
       external,
       stable: input.stable ?? false,
+      encoder: input.encoder ?? 'sql',
     }
     let rows: Record<string, unknown>[]
     let q: CompiledQuery
@@ -187,16 +202,16 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
         message: `The query failed while running: ${errorMessage(err).split('\n')[0]}`,
       }
     }
-    const results = formatRows(rows, q.schema)
-    const resultsJson = resultsText(results, input.limits.resultBytesLimit)
-    if (resultsJson === null)
+    const limit = input.limits.resultBytesLimit
+    const formatted = q.rowJson ? null : formatRows(rows, q.schema)
+    const text = q.rowJson ? rowsJson(rows, q.rowJson, limit) : resultsText(formatted!, limit)
+    if (text === null)
       return {
         ok: false,
         status: 400,
         code: 'BadRequest',
         message: `The result exceeds the size limit of ${input.limits.resultBytesLimit} bytes; narrow the query (fewer rows or columns)`,
       }
-    const bytes = resultsJson.length
     const cpu = process.cpuUsage(cpu0)
     const cpuMs = (cpu.user + cpu.system) / 1000
     const stats: HuntingStats = {
@@ -210,13 +225,22 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
         },
         memory: { peak_per_node: process.memoryUsage().rss },
       },
-      dataset_statistics: [{ table_row_count: rows.length, table_size: bytes }],
+      dataset_statistics: [{ table_row_count: rows.length, table_size: text.length }],
     }
+    let parsed = formatted
+    let joined: string | undefined
+    const json = () => (joined ??= joinJsonArray(text))
     return {
       ok: true,
       schema: q.schema,
-      results,
-      resultsJson,
+      get results() {
+        return (parsed ??= JSON.parse(json()) as Record<string, unknown>[])
+      },
+      resultsText: text,
+      get resultsJson() {
+        return json()
+      },
+      ...(input.encoder === 'both' ? { jsResults: formatRows(rows, q.schema) } : {}),
       rowCount: rows.length,
       stats,
       render: q.render,

@@ -1,5 +1,6 @@
 import type { KustoTypeName } from '../catalogue/catalogue-types.js'
 import type { ResultColumn } from '../front-end/analyze.js'
+import type { RowJsonShape } from '../sql/lowerer.js'
 
 /** `Schema[].Type` names of the advanced hunting API (.NET type names). */
 export const WIRE_TYPE_NAMES: Readonly<Record<KustoTypeName, string>> = {
@@ -151,4 +152,46 @@ export function formatRows(
   const out = new Array<Record<string, unknown>>(rows.length)
   for (let r = 0; r < rows.length; r++) out[r] = build(rows[r]!, convert)
   return out
+}
+
+/**
+ * The JSON text of a `Results` array in pieces, so a large result is never copied into one string on the
+ * way to the socket: `[` + `parts.join(',')` + `]` (parts are row texts or runs of rows); `length` is the
+ * length of that text.
+ */
+export interface JsonArrayText {
+  parts: string[]
+  length: number
+}
+
+/** The text of a `JsonArrayText` as one string. */
+export function joinJsonArray(t: JsonArrayText): string {
+  return `[${t.parts.join(',')}]`
+}
+
+/**
+ * The `Results` array from rows whose JSON the database wrote (`Lowerer.finish` with the 'sql' encoder):
+ * each row is its segments j0..jk with the JSON of `wireValue` spliced in for the columns listed in
+ * `shape.encoded`. Null when the text would exceed `limit` characters (stops at that row).
+ */
+export function rowsJson(
+  rows: readonly Record<string, unknown>[],
+  shape: RowJsonShape,
+  limit: number,
+): JsonArrayText | null {
+  const enc = shape.encoded
+  const valueKeys = enc.map((e) => `c${e.column}`)
+  const segmentKeys = enc.map((_, k) => `j${k + 1}`)
+  const parts = new Array<string>(rows.length)
+  let length = rows.length ? rows.length + 1 : 2
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!
+    let s = row.j0 as string
+    for (let k = 0; k < enc.length; k++)
+      s += JSON.stringify(wireValue(row[valueKeys[k]!], enc[k]!.type)) + (row[segmentKeys[k]!] as string)
+    length += s.length
+    if (length > limit) return null
+    parts[r] = s
+  }
+  return { parts, length }
 }

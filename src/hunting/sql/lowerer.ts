@@ -5,7 +5,7 @@ import { convert } from './convert.js'
 import type { SqlDialect } from './dialect.js'
 import type { ColumnScope, ScalarCx } from './lower-context.js'
 import { scalarFunctions } from './scalar-functions.js'
-import { ident, list, raw, seq, sql, type SqlNode } from './sql-tree.js'
+import { ident, list, param, raw, seq, sql, type SqlNode } from './sql-tree.js'
 import { literalSql } from './values.js'
 import type { IrAggregate } from '../ir/ir.js'
 
@@ -54,6 +54,33 @@ export interface LowerOptions {
 }
 
 export const ORD = '__ord'
+
+/**
+ * Who writes the result rows' JSON: the JS formatter over c0..cn ('js'), the database ('sql'), or both in
+ * one statement ('both'; tests compare them). See `Lowerer.finish`.
+ */
+export type RowEncoder = 'js' | 'sql' | 'both'
+
+/**
+ * The SQL form of row JSON: text segments `j0..jk` (k = `encoded.length`) with, between segment i and
+ * i+1, the JSON of `wireValue(c<column>, type)` for `encoded[i]` (types the engines cannot print as the
+ * wire expects: dynamic with sorted keys, timespan).
+ */
+export interface RowJsonShape {
+  encoded: { column: number; type: KType }[]
+}
+
+/** Wire types whose JSON the databases print exactly as `wireValue` + `JSON.stringify` (see jsonText). */
+const SQL_JSON_TYPES: ReadonlySet<KType> = new Set<KType>([
+  'string',
+  'guid',
+  'long',
+  'int',
+  'real',
+  'decimal',
+  'bool',
+  'datetime',
+])
 
 /** Operator-specific lowering, registered by the operator modules. */
 export type TabularLowering = (node: IrTabular, lx: Lowerer) => Stage
@@ -235,8 +262,18 @@ export class Lowerer {
     return items
   }
 
-  /** Final statement: the CTE chain, then the result columns in KQL order, formatted for the wire. */
-  finish(q: IrQuery, rowLimit: number): { sql: SqlNode; columns: StageColumn[] } {
+  /**
+   * Final statement: the CTE chain, then the result rows in KQL order, in the form `encoder` asks for:
+   * - 'js': the columns `c0..cn` in wire-friendly SQL form (`wire`), formatted by `result/format.ts`;
+   * - 'sql': each row's JSON object as text, written by the database (`rowJson`): segments `j0..jk` with
+   *   the `c<i>` values of the columns it cannot print exactly between them;
+   * - 'both': the segments and every `c<i>` (tests compare the two encodings on the same rows).
+   */
+  finish(
+    q: IrQuery,
+    rowLimit: number,
+    encoder: RowEncoder = 'js',
+  ): { sql: SqlNode; columns: StageColumn[]; rowJson: RowJsonShape | null } {
     for (const l of q.lets) {
       const st = this.tabular(l.query)
       if (l.materialize) {
@@ -248,7 +285,17 @@ export class Lowerer {
     }
     const st = this.tabular(q.result)
     const out = st.cols.map((c, i) => ({ ...c, sql: `c${i}` }))
-    const items = st.cols.map((c, i) => sql`${this.wire(ident(c.sql), c.type)} AS ${ident(`c${i}`)}`)
+    const values = st.cols.map((c, i) => sql`${this.wire(ident(c.sql), c.type)} AS ${ident(`c${i}`)}`)
+    let items = values
+    let rowJson: RowJsonShape | null = null
+    if (encoder !== 'js') {
+      const j = this.rowJson(st.cols)
+      rowJson = j.shape
+      items = [
+        ...j.segments.map((s, k) => sql`${s} AS ${ident(`j${k}`)}`),
+        ...(encoder === 'both' ? values : j.shape.encoded.map((e) => values[e.column]!)),
+      ]
+    }
     const body = seq(
       sql`SELECT `,
       items.length ? list(items) : raw('NULL AS "c0"'),
@@ -259,7 +306,35 @@ export class Lowerer {
     const withs = this.ctes.map(
       (c) => sql`${raw(c.name)} AS ${raw(c.materialized ? this.d.materialized : '')}(${c.body})`,
     )
-    return { sql: withs.length ? seq(raw('WITH '), list(withs), raw(' '), body) : body, columns: out }
+    return {
+      sql: withs.length ? seq(raw('WITH '), list(withs), raw(' '), body) : body,
+      columns: out,
+      rowJson,
+    }
+  }
+
+  /**
+   * A row's JSON object (`{"Name":value,…}`, schema order) as SQL text expressions. Keys are the
+   * JSON-encoded column names, bound as parameters (names are user-controlled). Values the database
+   * prints exactly (`SQL_JSON_TYPES`) are written by `SqlDialect.jsonText`; at every other column the
+   * text is cut into a new segment and JS writes that value (`RowJsonShape`).
+   */
+  rowJson(cols: readonly StageColumn[]): { segments: SqlNode[]; shape: RowJsonShape } {
+    const segments: SqlNode[] = []
+    const encoded: RowJsonShape['encoded'] = []
+    let parts: SqlNode[] = []
+    cols.forEach((c, i) => {
+      parts.push(param(`${i ? ',' : '{'}${JSON.stringify(c.name)}:`, 'string'))
+      if (SQL_JSON_TYPES.has(c.type)) parts.push(this.d.jsonText(ident(c.sql), c.type))
+      else {
+        segments.push(this.d.concatText(parts))
+        parts = []
+        encoded.push({ column: i, type: c.type })
+      }
+    })
+    parts.push(param(cols.length ? '}' : '{}', 'string'))
+    segments.push(this.d.concatText(parts))
+    return { segments, shape: { encoded } }
   }
 
   /** Converts a value to its wire-friendly SQL form (datetimes as text with µs, dynamic as JSON text). */

@@ -123,6 +123,8 @@ export class MdeApi {
    * route.
    */
   async register(app: FastifyInstance): Promise<void> {
+    // Counts a `local` rate limiter has not written yet land before the store closes.
+    app.addHook('onClose', () => this.deps.rateLimiter.flush())
     await this.registerRoutes(app, mdeRoutes)
     for (const prefix of API_PREFIXES) app.get(`${prefix}/$metadata`, serveMetadata)
     await app.register(

@@ -143,9 +143,17 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
     const pos = d.span ? ` (at position ${d.span.start}, length ${d.span.length})` : ''
     return { ok: false, status: 400, code: 'BadRequest', message: `${d.message}${pos}`, target: d.code }
   }
-  const timeout = new AbortController()
-  const timer = setTimeout(() => timeout.abort(), input.limits.timeoutMs)
-  const signal = input.signal ? AbortSignal.any([input.signal, timeout.signal]) : timeout.signal
+  // One controller for the caller's signal and the time limit (AbortSignal.any costs more per call).
+  const cancel = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    cancel.abort()
+  }, input.limits.timeoutMs)
+  const onCallerAbort = () => cancel.abort()
+  if (input.signal?.aborted) cancel.abort()
+  else input.signal?.addEventListener('abort', onCallerAbort, { once: true })
+  const signal = cancel.signal
   try {
     let external: Map<string, ExternalTable>
     try {
@@ -188,7 +196,7 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
       // may return other rows in any order (DuckDB: parallel LIMIT and result collection).
       rows = await input.db.query(q.sql, q.params, { signal, unordered: true })
     } catch (err) {
-      if (timeout.signal.aborted)
+      if (timedOut)
         return {
           ok: false,
           status: 408,
@@ -223,7 +231,7 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
           kernel: cpuTimespan(cpu.system / 1000),
           'total cpu': cpuTimespan(cpuMs),
         },
-        memory: { peak_per_node: process.memoryUsage().rss },
+        memory: { peak_per_node: process.memoryUsage.rss() },
       },
       dataset_statistics: [{ table_row_count: rows.length, table_size: text.length }],
     }
@@ -250,5 +258,6 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
     }
   } finally {
     clearTimeout(timer)
+    input.signal?.removeEventListener('abort', onCallerAbort)
   }
 }

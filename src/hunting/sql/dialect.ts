@@ -1,7 +1,7 @@
 import type { KType } from '../ir/ir.js'
 import { KqlCompileError } from '../diagnostics.js'
 import { re2RewriteToPg, re2ToPg } from './regex.js'
-import { param, raw, seq, sql, type SqlNode } from './sql-tree.js'
+import { ident, list, param, raw, seq, sql, type SqlNode } from './sql-tree.js'
 
 /**
  * Everything that differs between DuckDB and PostgreSQL, as capability flags and small templates.
@@ -78,6 +78,15 @@ export interface SqlDialect {
   jsonText(x: SqlNode, t: KType): SqlNode
   /** Concatenation of non-NULL text parts in one pass (no per-pair copies, no argument-count limit). */
   concatText(parts: readonly SqlNode[]): SqlNode
+  /**
+   * A row's whole JSON object (`{"Name":value,…}`, fields in order, keys and values exactly as `jsonText`
+   * and `JSON.stringify` of the name write them) as one text expression, or null when this engine cannot
+   * write these fields in one call (then `Lowerer.rowJson` joins `jsonText` parts with `concatText`).
+   * DuckDB: `to_json(struct_pack(…))`, one function instead of a concat of 2n parts (66 columns: ~1.4 ms
+   * less binding and planning per statement); struct keys are identifiers (case-insensitive, never empty,
+   * control characters escaped with upper-case hex), so such names fall back. `fields` have SQL_JSON types.
+   */
+  rowObject?(fields: readonly RowField[]): SqlNode | null
   /** Base64 → UTF-8 text with NUL characters removed (PostgreSQL text cannot hold them); NULL if invalid. */
   base64Decode(x: SqlNode): SqlNode
   /** 64-bit hash of text (md5-based; identical on both engines). */
@@ -89,6 +98,13 @@ export interface SqlDialect {
   materialized: string
   /** `AS` table function with column names, e.g. for unnest of a JSON array. */
   rangeRows(n: SqlNode, alias: string, col: string): SqlNode
+}
+
+/** One field of `SqlDialect.rowObject`: the KQL column name, the column reference, its type. */
+export interface RowField {
+  name: string
+  x: SqlNode
+  type: KType
 }
 
 export type JsonAggOrder = { by: 'value'; text: boolean } | { by: SqlNode } | null
@@ -200,6 +216,11 @@ export const duckdbDialect: SqlDialect = {
   // `a || b || …` copies the growing prefix once per operator (132 parts of a wide row: ~30x slower)
   concatText: (parts) =>
     parts.length === 1 ? parts[0]! : seq(raw('concat('), ...joinNodes(parts), raw(')')),
+  rowObject: (fields) => {
+    if (!fields.length || !distinctStructKeys(fields)) return null
+    const items = fields.map((f) => sql`${ident(f.name)} := ${duckStructValue(f.x, f.type)}`)
+    return sql`CAST(to_json(struct_pack(${list(items)})) AS VARCHAR)`
+  },
   base64Decode: (x) => sql`TRY(replace(decode(from_base64(${x})), chr(0), ''))`,
   hash: (x) => sql`CAST(('0x' || left(md5(${x}), 15)) AS BIGINT)`,
   bytesLength: (x) => sql`CAST(octet_length(encode(${x})) AS BIGINT)`,
@@ -312,6 +333,49 @@ export function pgRegex(re: SqlNode, wrap: boolean): SqlNode {
     return param(wrap ? `${t.flags}(${t.body})` : t.flags + t.body, 'string')
   }
   return wrap ? sql`'(' || ${re} || ')'` : re
+}
+
+/**
+ * Whether DuckDB writes these names as struct keys exactly as `JSON.stringify` does: not empty (no empty
+ * identifiers), no control characters (DuckDB writes `\u001F` where JS writes `\u001f`; NUL ends an
+ * identifier), distinct case-insensitively (struct keys are; JS lower-casing folds at least every pair
+ * DuckDB's ASCII folding does).
+ */
+function distinctStructKeys(fields: readonly RowField[]): boolean {
+  const seen = new Set<string>()
+  for (const f of fields) {
+    // eslint-disable-next-line no-control-regex
+    if (!f.name || /[\u0000-\u001f]/.test(f.name)) return false
+    const k = f.name.toLowerCase()
+    if (seen.has(k)) return false
+    seen.add(k)
+  }
+  return true
+}
+
+/**
+ * A struct field's value for `to_json(struct_pack(…))`, printing what `jsonText` prints: NULL strings as
+ * `""`, datetimes as 7-digit text (NULL → null), numbers and bools as they are (NULL → null), reals as
+ * JSON (NaN/±Infinity as strings, −0 as 0; a JSON-typed field is embedded unquoted).
+ */
+function duckStructValue(x: SqlNode, t: KType): SqlNode {
+  switch (t) {
+    case 'string':
+    case 'guid':
+      return sql`CAST(coalesce(${x}, '') AS VARCHAR)`
+    case 'datetime':
+      return sql`strftime(${x}, '%Y-%m-%dT%H:%M:%S.%f0Z')`
+    case 'real':
+    case 'decimal':
+      return sql`CASE WHEN isfinite(${x}) THEN CAST(CAST(${x} AS DOUBLE) + 0.0 AS JSON) WHEN isnan(${x}) THEN '"NaN"' WHEN ${x} > 0 THEN '"Infinity"' WHEN ${x} < 0 THEN '"-Infinity"' END`
+    case 'long':
+    case 'int':
+    case 'bool':
+      return x
+    case 'timespan':
+    case 'dynamic':
+      return jsEncoded(t)
+  }
 }
 
 /** Timespans and bags are written by the JS formatter (`Lowerer.rowJson` never asks the dialect). */

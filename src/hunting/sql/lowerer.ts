@@ -22,7 +22,27 @@ export interface Stage {
   cols: StageColumn[]
   /** Has the hidden `__ord` column giving the KQL row order. */
   ordered: boolean
+  /** Set by sort/top (`orderedStage`): how the final SELECT may read these rows without `__ord`. */
+  direct?: DirectRead
 }
+
+/**
+ * An ordered stage's rows, in its `__ord` order, are those of `SELECT <cols> FROM src ORDER BY by
+ * [LIMIT limit]` (same column identifiers). When such a stage is the result and nothing else reads it,
+ * `Lowerer.finish` drops the CTEs listed in `ctes` (the stage's own, trailing in the chain) and reads
+ * `src` that way: one CTE and one window less (DuckDB: ~0.6 ms of planning per statement).
+ */
+export interface DirectRead {
+  src: Stage
+  /** ORDER BY items over `src` qualified by `DIRECT_SRC`; a total order whenever the stage's is. */
+  by: SqlNode
+  /** A constant row count (top N), or null. */
+  limit: number | null
+  ctes: string[]
+}
+
+/** The alias of a direct read's source in the final SELECT (qualified keys never bind to output names). */
+export const DIRECT_SRC = '__src'
 
 /** Row-level security applied to every hunting table reference. */
 export interface HuntingScope {
@@ -284,6 +304,7 @@ export class Lowerer {
       this.letStages.set(l.id, st)
     }
     const st = this.tabular(q.result)
+    const direct = this.takeDirectRead(st)
     const out = st.cols.map((c, i) => ({ ...c, sql: `c${i}` }))
     const values = st.cols.map((c, i) => sql`${this.wire(ident(c.sql), c.type)} AS ${ident(`c${i}`)}`)
     let items = values
@@ -296,12 +317,15 @@ export class Lowerer {
         ...(encoder === 'both' ? values : j.shape.encoded.map((e) => values[e.column]!)),
       ]
     }
+    const limit = direct?.limit == null ? rowLimit : Math.min(direct.limit, rowLimit)
     const body = seq(
       sql`SELECT `,
       items.length ? list(items) : raw('NULL AS "c0"'),
-      sql` FROM ${st.from}`,
-      st.ordered ? sql` ORDER BY ${ident(ORD)}` : raw(''),
-      raw(` LIMIT ${rowLimit}`),
+      direct
+        ? sql` FROM ${direct.src.from} AS ${raw(DIRECT_SRC)} ORDER BY ${direct.by}`
+        : sql` FROM ${st.from}`,
+      !direct && st.ordered ? sql` ORDER BY ${ident(ORD)}` : raw(''),
+      raw(` LIMIT ${limit}`),
     )
     const withs = this.ctes.map(
       (c) => sql`${raw(c.name)} AS ${raw(c.materialized ? this.d.materialized : '')}(${c.body})`,
@@ -314,12 +338,39 @@ export class Lowerer {
   }
 
   /**
+   * The result stage's `DirectRead` if the final SELECT may use it: its CTEs are the last ones of the
+   * chain, none of them materialized, and no other CTE mentions them (a `let` read again elsewhere keeps
+   * its CTEs). Removes those CTEs from the chain.
+   */
+  takeDirectRead(st: Stage): DirectRead | null {
+    const d = st.direct
+    if (!d) return null
+    const n = d.ctes.length
+    const tail = this.ctes.slice(this.ctes.length - n)
+    if (n === 0 || tail.length !== n || tail.some((c, i) => c.name !== d.ctes[i] || c.materialized))
+      return null
+    if (st.from.t !== 'raw' || st.from.s !== d.ctes[n - 1]) return null
+    if (d.src.cols.length !== st.cols.length || d.src.cols.some((c, i) => c.sql !== st.cols[i]!.sql))
+      return null
+    const rest = this.ctes.slice(0, this.ctes.length - n)
+    if (rest.some((c) => d.ctes.some((name) => mentions(c.body, name)))) return null
+    this.ctes.length -= n
+    return d
+  }
+
+  /**
    * A row's JSON object (`{"Name":value,…}`, schema order) as SQL text expressions. Keys are the
    * JSON-encoded column names, bound as parameters (names are user-controlled). Values the database
    * prints exactly (`SQL_JSON_TYPES`) are written by `SqlDialect.jsonText`; at every other column the
-   * text is cut into a new segment and JS writes that value (`RowJsonShape`).
+   * text is cut into a new segment and JS writes that value (`RowJsonShape`). When every column is
+   * printable and the dialect can write the whole object in one call (`SqlDialect.rowObject`: DuckDB
+   * `to_json(struct_pack(…))`, names as identifiers), that one expression is the only segment.
    */
   rowJson(cols: readonly StageColumn[]): { segments: SqlNode[]; shape: RowJsonShape } {
+    if (cols.every((c) => SQL_JSON_TYPES.has(c.type))) {
+      const whole = this.d.rowObject?.(cols.map((c) => ({ name: c.name, x: ident(c.sql), type: c.type })))
+      if (whole) return { segments: [whole], shape: { encoded: [] } }
+    }
     const segments: SqlNode[] = []
     const encoded: RowJsonShape['encoded'] = []
     let parts: SqlNode[] = []
@@ -344,6 +395,19 @@ export class Lowerer {
     if (t === 'string' || t === 'guid') return sql`coalesce(${x}, '')`
     return x
   }
+}
+
+/** Whether SQL text mentions a name (an identifier, or a word of raw text: CTE names are raw). */
+export function mentions(node: SqlNode, name: string): boolean {
+  const word = new RegExp(`(^|[^\\w$])${name.replace(/[^\w]/g, '\\$&')}($|[^\\w$])`)
+  const stack = [node]
+  while (stack.length) {
+    const n = stack.pop()!
+    if (n.t === 'seq') stack.push(...n.parts)
+    else if (n.t === 'raw' ? word.test(n.s) : n.t === 'ident' && (n.name === name || n.qualifier === name))
+      return true
+  }
+  return false
 }
 
 /** A column read in an expression: string and guid columns read NULL as '' (KQL has no null strings). */

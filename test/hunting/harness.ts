@@ -78,6 +78,14 @@ export async function rows(db: Db, query: string, o: KqlOptions = {}): Promise<R
   return r.results
 }
 
+/**
+ * Whether a lowered statement returns its rows in a defined order: it ends in `ORDER BY "__ord"`, or
+ * reads a final sort/top directly (`… AS __src ORDER BY keys LIMIT n`, see `DirectRead`).
+ */
+export function orderedSql(sql: string): boolean {
+  return /(ORDER BY "__ord"| AS __src ORDER BY .*) LIMIT \d+$/s.test(sql)
+}
+
 export type Expect = Record<string, unknown>[] | { error: RegExp } | { columns: string[] }
 export interface Case {
   name: string

@@ -171,6 +171,136 @@ const cases: Case[] = [
     true,
   ),
   c('no rows', `datatable(n:long, s:string)[1, "a"] | where n > 1`, []),
+  // DuckDB writes rows whose columns are all printable as one to_json(struct_pack(…)) (names as struct
+  // keys); names it cannot use as keys fall back to the concat form
+  c(
+    'names equal but for case (struct keys are case-insensitive: concat form)',
+    `print a = 1, A = "x", ['é'] = 2.5, ['É'] = todouble("NaN")`,
+    [
+      Object.fromEntries([
+        ['a', 1],
+        ['A', 'x'],
+        ['é', 2.5],
+        ['É', 'NaN'],
+      ]),
+    ],
+  ),
+  c(
+    'names with control characters (DuckDB escapes them in upper-case hex: concat form)',
+    `print ['a\tb'] = 1, ['c\u0001d'] = "x", ['\u001f'] = 2`,
+    [
+      Object.fromEntries([
+        ['a\tb', 1],
+        ['c\u0001d', 'x'],
+        ['\u001f', 2],
+      ]),
+    ],
+  ),
+  c(
+    'NaN, infinities, −0, NULL strings and datetimes in one struct',
+    `datatable(k:long)[1, 2] | join kind=leftouter (datatable(k:long, s:string)[2, "y"]) on k | extend r = iff(k == 1, todouble("NaN"), -0.0), i = iff(k == 1, todouble("-Infinity"), todouble("Infinity")), t = iff(k == 1, datetime(null), datetime(2025-01-02 03:04:05.1234567)), b = k == 2, g = toguid(iff(k == 2, "12345678-1234-1234-1234-123456789abc", "")) | project k, s, r, i, t, b, g | sort by k asc`,
+    [
+      { k: 1, s: '', r: 'NaN', i: '-Infinity', t: null, b: false, g: '' },
+      {
+        k: 2,
+        s: 'y',
+        r: 0,
+        i: 'Infinity',
+        t: '2025-01-02T03:04:05.1234560Z',
+        b: true,
+        g: '12345678-1234-1234-1234-123456789abc',
+      },
+    ],
+    true,
+  ),
+  c(
+    'struct keys that need escaping or look like SQL',
+    `print ['a"b\\\\c'] = 1, ['é 😀 中文'] = "v", ['"'] = 2, ['x" := 1, "y'] = 3, ['__src'] = 4, ['j0'] = 5, ['/'] = 6, ['\u007f'] = 7`,
+    [
+      Object.fromEntries([
+        ['a"b\\c', 1],
+        ['é 😀 中文', 'v'],
+        ['"', 2],
+        ['x" := 1, "y', 3],
+        ['__src', 4],
+        ['j0', 5],
+        ['/', 6],
+        ['\u007f', 7],
+      ]),
+    ],
+  ),
+  // a final sort / top / sort | take reads its input with ORDER BY keys (no row_number CTE)
+  c(
+    'final sort over columns named like the output and the source alias',
+    `datatable(j0:long, c0:string, __src:long)[1, "b", 3, 2, "a", 1, 3, "c", 2] | sort by __src asc`,
+    [
+      { j0: 2, c0: 'a', __src: 1 },
+      { j0: 3, c0: 'c', __src: 2 },
+      { j0: 1, c0: 'b', __src: 3 },
+    ],
+    true,
+  ),
+  c(
+    'top N and sort | take N, also beyond the rows there are',
+    `let T = datatable(n:long, s:string)[3, "c", 1, "a", 2, "b", 4, "d"]; union (T | top 2 by n asc | extend q = 1), (T | sort by s desc | take 3 | extend q = 2), (T | top 9 by n desc | extend q = 3)`,
+    [
+      { n: 1, s: 'a', q: 1 },
+      { n: 2, s: 'b', q: 1 },
+      { n: 4, s: 'd', q: 2 },
+      { n: 3, s: 'c', q: 2 },
+      { n: 2, s: 'b', q: 2 },
+      ...[4, 3, 2, 1].map((n) => ({ n, s: 'abcd'[n - 1], q: 3 })),
+    ],
+  ),
+  c(
+    'final top N and sort | take N',
+    `datatable(n:long, s:string)[3, "c", 1, "a", 2, "b", 4, "d"] | sort by n desc | take 3 | top 2 by s asc`,
+    [
+      { n: 2, s: 'b' },
+      { n: 3, s: 'c' },
+    ],
+    true,
+  ),
+  c(
+    'final sort | take N',
+    `datatable(n:long, s:string)[3, "c", 1, "a", 2, "b", 4, "d"] | sort by s desc | take 2`,
+    [
+      { n: 4, s: 'd' },
+      { n: 3, s: 'c' },
+    ],
+    true,
+  ),
+  c(
+    'final top with a count computed from a table',
+    `let N = toscalar(print 2); datatable(n:long)[3, 1, 2] | top N by n asc`,
+    [{ n: 1 }, { n: 2 }],
+    true,
+  ),
+  c(
+    'a sorted let read twice',
+    `let T = datatable(n:long)[2, 1, 3] | sort by n asc; T | join kind=inner (T | where n > 1) on n | project n`,
+    [{ n: 2 }, { n: 3 }],
+  ),
+  c(
+    'sorted let as the result, also read by a scalar',
+    `let T = datatable(n:long)[2, 1, 3] | sort by n asc; let m = toscalar(T | summarize max(n)); T | extend m`,
+    [
+      { n: 1, m: 3 },
+      { n: 2, m: 3 },
+      { n: 3, m: 3 },
+    ],
+    true,
+  ),
+  c(
+    'sort by the input row order',
+    `datatable(n:long)[5, 7, 6] | serialize | extend r = row_number() | sort by r desc`,
+    [
+      { n: 6, r: 3 },
+      { n: 7, r: 2 },
+      { n: 5, r: 1 },
+    ],
+    true,
+  ),
 ]
 
 runKnownAnswers('wire known answers', cases, { sortArrays: false })

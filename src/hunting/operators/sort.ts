@@ -99,8 +99,8 @@ function directRead(
   return { src: from, by, limit: count, ctes: ctes.reverse() }
 }
 
-/** A top count known when the SQL is built (a parameter from the query text), as a non-negative integer. */
-function constantCount(n: SqlNode): number | null {
+/** A row count known when the SQL is built (a parameter from the query text), as a non-negative integer. */
+export function constantCount(n: SqlNode): number | null {
   if (n.t !== 'param' || n.slot) return null
   const v = typeof n.value === 'bigint' ? Number(n.value) : n.value
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null

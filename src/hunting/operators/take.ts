@@ -4,6 +4,7 @@ import { ORD, registerLowering } from '../sql/lowerer.js'
 import { ident, list, sql } from '../sql/sql-tree.js'
 import { passItems } from './common.js'
 import { lowerScan } from './scan.js'
+import { constantCount } from './sort.js'
 import { whereChainOnScan } from './where.js'
 
 type Take = IrTabular & { op: 'take' }
@@ -36,9 +37,15 @@ registerLowering('take', (n, lx) => {
     : stable
       ? sql` ORDER BY ${list(lx.tieBreakers(input))}`
       : sql``
-  return lx.addCte(
+  const st = lx.addCte(
     sql`SELECT ${list(items)} FROM ${input.from}${tail} LIMIT ${count}`,
     input.cols,
     input.ordered,
   )
+  // `sort by … | take N` read directly like `top N by …` (see DirectRead)
+  const d = input.direct
+  const rows = d ? constantCount(count) : null
+  if (!d || rows === null || st.from.t !== 'raw') return st
+  const limit = d.limit === null ? rows : Math.min(d.limit, rows)
+  return { ...st, direct: { ...d, limit, ctes: [...d.ctes, st.from.s] } }
 })

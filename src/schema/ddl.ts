@@ -69,22 +69,40 @@ function tenantColumn(dialect: SqlDialect): DdlColumn {
 }
 
 /**
- * Hunting-table layout. DuckDB: no indexes; rows are appended in time order per load so the per-row-group
- * zone maps (min/max of TenantId and Timestamp) prune time-bounded scans. PostgreSQL: a btree on
- * (TenantId, Timestamp) for timed tables, on (TenantId, DeviceId) or (TenantId) otherwise; see
- * docs/storage.md for the measurements behind it.
+ * The btree indexes of a hunting table (column lists, tenant first). DuckDB: none; rows are appended in
+ * time order per load so the per-row-group zone maps (min/max of TenantId and Timestamp) prune
+ * time-bounded scans. PostgreSQL: (TenantId, Timestamp) for timed tables, (TenantId, DeviceId) or
+ * (TenantId) otherwise; timed tables with a DeviceId also get (TenantId, DeviceId, Timestamp), which
+ * the KQL engine walks as a loose index scan for `summarize arg_max(Timestamp, …) by DeviceId` (and
+ * which serves per-device time ranges). docs/storage.md has the measurements behind both.
  */
+export function huntingIndexColumns(t: HuntingTable, dialect: SqlDialect): string[][] {
+  if (dialect !== 'postgres') return []
+  const hasDevice = t.columns.some((c) => c.name === 'DeviceId')
+  const second = t.timed ? 'Timestamp' : hasDevice ? 'DeviceId' : null
+  const out = [second ? [HUNTING_TENANT_COLUMN, second] : [HUNTING_TENANT_COLUMN]]
+  if (t.timed && hasDevice) out.push([HUNTING_TENANT_COLUMN, 'DeviceId', 'Timestamp'])
+  return out
+}
+
+/** PostgreSQL identifiers are at most 63 bytes: long names leave the tenant column out of the name. */
+function indexName(table: string, cols: readonly string[]): string {
+  const full = `${table}_${cols.join('_')}_idx`
+  return full.length <= 63
+    ? full
+    : `${table}_${cols.filter((c) => c !== HUNTING_TENANT_COLUMN).join('_')}_idx`
+}
+
+/** Hunting-table layout: the tenant column, the catalogue's columns, `huntingIndexColumns`. */
 export function huntingDdlTable(t: HuntingTable, dialect: SqlDialect): DdlTable {
   const columns: DdlColumn[] = [
     tenantColumn(dialect),
     ...t.columns.map((c) => ({ name: c.name, sqlType: kqlSqlType(c.type, dialect), notNull: false })),
   ]
-  const indexes: { name: string; columns: string[] }[] = []
-  if (dialect === 'postgres') {
-    const second = t.timed ? 'Timestamp' : t.columns.some((c) => c.name === 'DeviceId') ? 'DeviceId' : null
-    const cols = second ? [HUNTING_TENANT_COLUMN, second] : [HUNTING_TENANT_COLUMN]
-    indexes.push({ name: `${t.name}_${cols.join('_')}_idx`, columns: cols })
-  }
+  const indexes = huntingIndexColumns(t, dialect).map((cols) => ({
+    name: indexName(t.name, cols),
+    columns: cols,
+  }))
   return { name: t.name, columns, indexes }
 }
 

@@ -59,5 +59,18 @@ describe('hunting tables', () => {
     assert.match(huntingTableDdl('postgres'), /"AdditionalFields" jsonb/)
     assert.match(huntingTableDdl('duckdb'), /"AdditionalFields" JSON/)
     assert.match(huntingTableDdl('postgres'), /ON "DeviceProcessEvents" \("TenantId", "Timestamp"\)/)
+    assert.match(
+      huntingTableDdl('postgres'),
+      /ON "DeviceProcessEvents" \("TenantId", "DeviceId", "Timestamp"\)/,
+    )
+    // PostgreSQL truncates identifiers past 63 bytes: every index name fits and is unique.
+    const names = [...huntingTableDdl('postgres').matchAll(/CREATE INDEX IF NOT EXISTS "([^"]+)"/g)].map(
+      (m) => m[1]!,
+    )
+    assert.ok(
+      names.every((n) => Buffer.byteLength(n) <= 63),
+      names.join(', '),
+    )
+    assert.equal(new Set(names).size, names.length)
   })
 })

@@ -19,6 +19,14 @@ export interface PostgresOptions {
   /** Schema to use (created if missing); tests use a fresh one per run. */
   schema?: string
   maxConnections?: number
+  /**
+   * PostgreSQL's JIT compilation of expressions (`jit` per connection). Default false: the hunting
+   * SQL has large expressions (row JSON, wide CTEs), and once a plan's cost passes `jit_above_cost`
+   * (100,000 — any scan of ~1M rows) the LLVM compile costs 100s of ms per query on these machines,
+   * more than it saves on scans of a few million rows; the plans are not cached across executions, so
+   * every run pays it again. True keeps the server's own setting.
+   */
+  jit?: boolean
 }
 
 // int8 → number when safe, numeric → number, timestamp without tz read as UTC, json/jsonb left as text.
@@ -205,6 +213,11 @@ export class PostgresDb extends PgBase implements Db {
   }
 }
 
+/** Per-connection settings sent at connect time (`-c name=value …`), or '' for none. */
+function startupOptions(schema: string | undefined, jit: boolean): string {
+  return [...(schema ? [`-c search_path=${schema}`] : []), ...(jit ? [] : ['-c jit=off'])].join(' ')
+}
+
 export async function openPostgres(opts: PostgresOptions): Promise<PostgresDb> {
   const schema = opts.schema
   if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
@@ -213,10 +226,11 @@ export async function openPostgres(opts: PostgresOptions): Promise<PostgresDb> {
       'InvalidConfiguration',
       `postgres schema name "${schema}" is not a plain identifier`,
     )
+  const options = startupOptions(schema, opts.jit ?? false)
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.maxConnections ?? 10,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    ...(options ? { options } : {}),
   })
   pool.on('error', () => undefined)
   try {

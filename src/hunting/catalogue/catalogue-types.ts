@@ -20,4 +20,9 @@ export interface HuntingCatalogue {
   functions: Readonly<Record<string, readonly CatalogueColumn[]>>
   /** Pre-2020 table names → current names. */
   legacyTables: Readonly<Record<string, string>>
+  /**
+   * The btree indexes the PostgreSQL store keeps per table (column lists, "TenantId" first). The
+   * lowering only emits index-driven shapes (loose index scans) when the index they walk exists.
+   */
+  pgIndexes: Readonly<Record<string, readonly (readonly string[])[]>>
 }

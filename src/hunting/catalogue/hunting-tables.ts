@@ -1,4 +1,5 @@
 import schemaJson from '../../schema/hunting-schema.json' with { type: 'json' }
+import { huntingIndexColumns } from '../../schema/ddl.js'
 import { huntingTables } from '../../schema/hunting-tables.js'
 import type { CatalogueColumn, HuntingCatalogue, KustoTypeName } from './catalogue-types.js'
 
@@ -40,4 +41,5 @@ export const huntingCatalogue: HuntingCatalogue = {
     ]),
   ),
   legacyTables: Object.fromEntries(Object.entries(extras.legacyTableNames).filter(([, v]) => known.has(v))),
+  pgIndexes: Object.fromEntries(huntingTables.map((t) => [t.name, huntingIndexColumns(t, 'postgres')])),
 }

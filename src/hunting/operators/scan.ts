@@ -59,6 +59,31 @@ export function lowerScan(
   return lx.addCte(body, cols, false)
 }
 
+/**
+ * The storage table and column a scan reads unchanged (no cast, no rename, no JSON parse) for the KQL
+ * column `name`, or undefined: conditions on that column can use the table's indexes.
+ */
+export function scanStoredColumn(
+  node: Scan,
+  lx: Lowerer,
+  name: string,
+): { table: string; column: string } | undefined {
+  const table = storageTable(huntingCatalogue, node.table)
+  const storage = table ? lx.opts.storageColumns(table) : undefined
+  const c = node.columns.find((x) => x.name === name)
+  if (!table || !storage || !c) return undefined
+  const src = node.lenient ? lenientColumns(huntingCatalogue, node.table)?.sources.get(name) : undefined
+  const column = src === undefined ? name : src.kind === 'column' ? src.column : undefined
+  const stored = storage.find(([n]) => n === column)
+  return column !== undefined && stored?.[1] === c.type ? { table, column } : undefined
+}
+
+/** The caller's visible device ids as `SELECT id` rows, or null when the caller sees every device. */
+export function scopeDeviceIds(lx: Lowerer): SqlNode | null {
+  const ids = lx.opts.scope.deviceIds
+  return ids === null ? null : deviceIdSet(lx, ids)
+}
+
 function castTo(lx: Lowerer, e: SqlNode, to: KType): SqlNode {
   return to === 'dynamic' ? lx.d.parseJson(e) : lx.d.tryCast(e, to)
 }

@@ -6,6 +6,7 @@ import type { IrAggregate, IrColumn, IrExpr, IrNamed, IrTabular } from '../ir/ir
 import { registerLowering, type Lowerer, type Stage } from '../sql/lowerer.js'
 import { aggregateFunctions } from '../sql/aggregates.js'
 import { ident, list, raw, seq, sql, type SqlNode } from '../sql/sql-tree.js'
+import { lowerLooseArgPick } from './arg-pick-loose.js'
 
 type Summarize = IrTabular & { op: 'summarize' }
 
@@ -185,6 +186,8 @@ const isRowPicker = (a: IrAggregate) => a.fn === 'arg_max' || a.fn === 'arg_min'
 registerLowering('summarize', (n, lx) => lowerSummarize(n as Summarize, lx))
 
 function lowerSummarize(s: Summarize, lx: Lowerer): Stage {
+  const loose = lowerLooseArgPick(s, lx)
+  if (loose) return loose
   const input = lx.tabular(s.input)
   const cols = lx.allocate(s.columns)
   const keyCols = cols.slice(0, s.by.length)

@@ -4,7 +4,8 @@ import { dialectFor } from './dialect.js'
 /**
  * DDL of the hunting tables as this engine expects them (the catalogue columns plus a leading
  * "TenantId"). The product's tables come from src/schema (Helper 1); this copy is for the engine's own
- * tests and benchmarks, and documents the storage contract.
+ * tests and benchmarks, and documents the storage contract (on PostgreSQL with the product's indexes,
+ * which the loose index scan of `arg_max … by DeviceId` walks).
  */
 export function huntingTableDdl(dialectName: 'duckdb' | 'postgres'): string {
   const d = dialectFor(dialectName)
@@ -14,7 +15,14 @@ export function huntingTableDdl(dialectName: 'duckdb' | 'postgres'): string {
         `"TenantId" ${d.types.string} NOT NULL`,
         ...t.columns.map(([c, ty]) => `"${c}" ${d.types[ty]}`),
       ]
-      return `CREATE TABLE IF NOT EXISTS "${name}" (${cols.join(', ')});`
+      const indexes = d.name === 'postgres' ? (huntingCatalogue.pgIndexes[name] ?? []) : []
+      return [
+        `CREATE TABLE IF NOT EXISTS "${name}" (${cols.join(', ')});`,
+        ...indexes.map(
+          (ix, i) =>
+            `CREATE INDEX IF NOT EXISTS "${name}_i${i}" ON "${name}" (${ix.map((c) => `"${c}"`).join(', ')});`,
+        ),
+      ].join('\n')
     })
     .join('\n')
 }

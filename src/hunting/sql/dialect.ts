@@ -19,6 +19,12 @@ export interface SqlDialect {
    * DBA writes. DuckDB: QUALIFY row_number() = 1, which matches its hand-written form.
    */
   distinctOn: boolean
+  /**
+   * `summarize arg_max/arg_min(v, …) by k` straight over a table with a (TenantId, k, v) btree is lowered
+   * as a loose index scan (operators/arg-pick-loose.ts): a recursive walk over the distinct keys, one
+   * index probe per key. PostgreSQL has no skip scan of its own; DuckDB has no such indexes.
+   */
+  looseIndexScan: boolean
   /** String comparison collation to force ordinal (byte) ordering in ORDER BY, or ''. */
   ordinalCollation: string
   /** Typed placeholder text for parameter n. */
@@ -96,6 +102,8 @@ export interface SqlDialect {
   floorDiv(a: SqlNode, b: SqlNode): SqlNode
   /** CTE materialization hint. */
   materialized: string
+  /** CTE marker that makes the engine inline a CTE into every reference (filters pushed into each). */
+  notMaterialized: string
   /** `AS` table function with column names, e.g. for unnest of a JSON array. */
   rangeRows(n: SqlNode, alias: string, col: string): SqlNode
 }
@@ -140,6 +148,7 @@ export const duckdbDialect: SqlDialect = {
   types: duckTypes,
   qualify: true,
   distinctOn: false,
+  looseIndexScan: false,
   ordinalCollation: '',
   placeholder: (n, type) => `CAST($${n} AS ${duckTypes[type]})`,
   epochUs: (x) => sql`epoch_us(${x})`,
@@ -226,6 +235,7 @@ export const duckdbDialect: SqlDialect = {
   bytesLength: (x) => sql`CAST(octet_length(encode(${x})) AS BIGINT)`,
   floorDiv: (a, b) => sql`CAST(floor(CAST(${a} AS DOUBLE) / ${b}) AS BIGINT)`,
   materialized: 'MATERIALIZED ',
+  notMaterialized: 'NOT MATERIALIZED ',
   rangeRows: (n, alias, col) => sql`range(0, ${n}) AS ${raw(alias)}(${raw(col)})`,
 }
 
@@ -234,6 +244,7 @@ export const postgresDialect: SqlDialect = {
   types: pgTypes,
   qualify: false,
   distinctOn: true,
+  looseIndexScan: true,
   ordinalCollation: ' COLLATE "C"',
   placeholder: (n, type) => `$${n}::${pgTypes[type]}`,
   epochUs: (x) => sql`(floor(extract(epoch from ${x}) * 1000000))::bigint`,
@@ -313,6 +324,7 @@ export const postgresDialect: SqlDialect = {
   bytesLength: (x) => sql`octet_length(${x})::bigint`,
   floorDiv: (a, b) => sql`floor((${a})::numeric / (${b}))::bigint`,
   materialized: 'MATERIALIZED ',
+  notMaterialized: 'NOT MATERIALIZED ',
   rangeRows: (n, alias, col) => sql`generate_series(0, (${n}) - 1) AS ${raw(alias)}(${raw(col)})`,
 }
 

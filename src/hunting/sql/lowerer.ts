@@ -115,7 +115,7 @@ export function registerLowering(op: IrTabular['op'], fn: TabularLowering): void
 /** Turns an IR query into one SQL statement (CTE chain) for one dialect. */
 export class Lowerer {
   readonly d: SqlDialect
-  readonly ctes: { name: string; body: SqlNode; materialized: boolean }[] = []
+  readonly ctes: { name: string; body: SqlNode; materialized: boolean; inline?: boolean }[] = []
   readonly letStages = new Map<number, Stage>()
   deterministic = true
   #n = 0
@@ -147,6 +147,15 @@ export class Lowerer {
     const name = this.nextName()
     this.ctes.push({ name, body, materialized })
     return { from: raw(name), cols, ordered }
+  }
+
+  /**
+   * Asks the engine to inline a stage's CTE into each of its references (`NOT MATERIALIZED`), so that
+   * conditions written around every reference reach the table's indexes.
+   */
+  inline(stage: Stage): void {
+    const c = this.ctes.find((x) => stage.from.t === 'raw' && x.name === stage.from.s)
+    if (c) c.inline = true
   }
 
   tabular(node: IrTabular): Stage {
@@ -327,7 +336,8 @@ export class Lowerer {
       raw(` LIMIT ${limit}`),
     )
     const withs = this.ctes.map(
-      (c) => sql`${raw(c.name)} AS ${raw(c.materialized ? this.d.materialized : '')}(${c.body})`,
+      (c) =>
+        sql`${raw(c.name)} AS ${raw(c.materialized ? this.d.materialized : c.inline ? this.d.notMaterialized : '')}(${c.body})`,
     )
     return {
       sql: withs.length ? seq(raw('WITH '), list(withs), raw(' '), body) : body,

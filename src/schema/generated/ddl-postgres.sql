@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS "DeviceProcessEvents" (
   "ProcessRemoteSessionIP" text
 );
 CREATE INDEX IF NOT EXISTS "DeviceProcessEvents_TenantId_Timestamp_idx" ON "DeviceProcessEvents" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "DeviceProcessEvents_TenantId_DeviceId_Timestamp_idx" ON "DeviceProcessEvents" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "DeviceNetworkEvents" (
   "TenantId" text COLLATE "C" NOT NULL,
@@ -122,6 +123,7 @@ CREATE TABLE IF NOT EXISTS "DeviceNetworkEvents" (
   "InitiatingProcessRemoteSessionIP" text
 );
 CREATE INDEX IF NOT EXISTS "DeviceNetworkEvents_TenantId_Timestamp_idx" ON "DeviceNetworkEvents" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "DeviceNetworkEvents_TenantId_DeviceId_Timestamp_idx" ON "DeviceNetworkEvents" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "DeviceFileEvents" (
   "TenantId" text COLLATE "C" NOT NULL,
@@ -184,6 +186,7 @@ CREATE TABLE IF NOT EXISTS "DeviceFileEvents" (
   "InitiatingProcessRemoteSessionIP" text
 );
 CREATE INDEX IF NOT EXISTS "DeviceFileEvents_TenantId_Timestamp_idx" ON "DeviceFileEvents" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "DeviceFileEvents_TenantId_DeviceId_Timestamp_idx" ON "DeviceFileEvents" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "DeviceRegistryEvents" (
   "TenantId" text COLLATE "C" NOT NULL,
@@ -231,6 +234,7 @@ CREATE TABLE IF NOT EXISTS "DeviceRegistryEvents" (
   "InitiatingProcessRemoteSessionIP" text
 );
 CREATE INDEX IF NOT EXISTS "DeviceRegistryEvents_TenantId_Timestamp_idx" ON "DeviceRegistryEvents" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "DeviceRegistryEvents_TenantId_DeviceId_Timestamp_idx" ON "DeviceRegistryEvents" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "DeviceLogonEvents" (
   "TenantId" text COLLATE "C" NOT NULL,
@@ -284,6 +288,7 @@ CREATE TABLE IF NOT EXISTS "DeviceLogonEvents" (
   "InitiatingProcessRemoteSessionIP" text
 );
 CREATE INDEX IF NOT EXISTS "DeviceLogonEvents_TenantId_Timestamp_idx" ON "DeviceLogonEvents" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "DeviceLogonEvents_TenantId_DeviceId_Timestamp_idx" ON "DeviceLogonEvents" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "DeviceImageLoadEvents" (
   "TenantId" text COLLATE "C" NOT NULL,
@@ -330,6 +335,7 @@ CREATE TABLE IF NOT EXISTS "DeviceImageLoadEvents" (
   "InitiatingProcessRemoteSessionIP" text
 );
 CREATE INDEX IF NOT EXISTS "DeviceImageLoadEvents_TenantId_Timestamp_idx" ON "DeviceImageLoadEvents" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "DeviceImageLoadEvents_TenantId_DeviceId_Timestamp_idx" ON "DeviceImageLoadEvents" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "DeviceEvents" (
   "TenantId" text COLLATE "C" NOT NULL,
@@ -399,6 +405,7 @@ CREATE TABLE IF NOT EXISTS "DeviceEvents" (
   "ProcessRemoteSessionIP" text
 );
 CREATE INDEX IF NOT EXISTS "DeviceEvents_TenantId_Timestamp_idx" ON "DeviceEvents" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "DeviceEvents_TenantId_DeviceId_Timestamp_idx" ON "DeviceEvents" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "DeviceInfo" (
   "TenantId" text COLLATE "C" NOT NULL,
@@ -444,6 +451,7 @@ CREATE TABLE IF NOT EXISTS "DeviceInfo" (
   "GcpFullResourceName" text
 );
 CREATE INDEX IF NOT EXISTS "DeviceInfo_TenantId_Timestamp_idx" ON "DeviceInfo" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "DeviceInfo_TenantId_DeviceId_Timestamp_idx" ON "DeviceInfo" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "DeviceNetworkInfo" (
   "TenantId" text COLLATE "C" NOT NULL,
@@ -465,6 +473,7 @@ CREATE TABLE IF NOT EXISTS "DeviceNetworkInfo" (
   "NetworkAdapterVendor" text
 );
 CREATE INDEX IF NOT EXISTS "DeviceNetworkInfo_TenantId_Timestamp_idx" ON "DeviceNetworkInfo" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "DeviceNetworkInfo_TenantId_DeviceId_Timestamp_idx" ON "DeviceNetworkInfo" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "DeviceFileCertificateInfo" (
   "TenantId" text COLLATE "C" NOT NULL,
@@ -488,6 +497,7 @@ CREATE TABLE IF NOT EXISTS "DeviceFileCertificateInfo" (
   "ReportId" bigint
 );
 CREATE INDEX IF NOT EXISTS "DeviceFileCertificateInfo_TenantId_Timestamp_idx" ON "DeviceFileCertificateInfo" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "DeviceFileCertificateInfo_TenantId_DeviceId_Timestamp_idx" ON "DeviceFileCertificateInfo" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "AlertInfo" (
   "TenantId" text COLLATE "C" NOT NULL,
@@ -548,6 +558,7 @@ CREATE TABLE IF NOT EXISTS "AlertEvidence" (
   "SubscriptionId" text
 );
 CREATE INDEX IF NOT EXISTS "AlertEvidence_TenantId_Timestamp_idx" ON "AlertEvidence" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "AlertEvidence_TenantId_DeviceId_Timestamp_idx" ON "AlertEvidence" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "DeviceTvmSoftwareInventory" (
   "TenantId" text COLLATE "C" NOT NULL,
@@ -612,6 +623,7 @@ CREATE TABLE IF NOT EXISTS "DeviceTvmSecureConfigurationAssessment" (
   "IsExpectedUserImpact" boolean
 );
 CREATE INDEX IF NOT EXISTS "DeviceTvmSecureConfigurationAssessment_TenantId_Timestamp_idx" ON "DeviceTvmSecureConfigurationAssessment" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "DeviceTvmSecureConfigurationAssessment_DeviceId_Timestamp_idx" ON "DeviceTvmSecureConfigurationAssessment" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "DeviceTvmSecureConfigurationAssessmentKB" (
   "TenantId" text COLLATE "C" NOT NULL,
@@ -650,6 +662,7 @@ CREATE TABLE IF NOT EXISTS "DeviceTvmInfoGathering" (
   "AdditionalFields" jsonb
 );
 CREATE INDEX IF NOT EXISTS "DeviceTvmInfoGathering_TenantId_Timestamp_idx" ON "DeviceTvmInfoGathering" ("TenantId", "Timestamp");
+CREATE INDEX IF NOT EXISTS "DeviceTvmInfoGathering_TenantId_DeviceId_Timestamp_idx" ON "DeviceTvmInfoGathering" ("TenantId", "DeviceId", "Timestamp");
 
 CREATE TABLE IF NOT EXISTS "DeviceTvmInfoGatheringKB" (
   "TenantId" text COLLATE "C" NOT NULL,

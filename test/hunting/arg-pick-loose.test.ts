@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ManualClock } from '../../src/core/clock.js'
 import { runHuntingQuery } from '../../src/api/hunting/run-query.js'
-import { HuntingEngine, type HuntingScope } from '../../src/hunting/index.js'
+import { HuntingEngine, huntingCatalogue, type HuntingScope } from '../../src/hunting/index.js'
 import type { Db } from '../../src/store/db.js'
 import { backends } from '../helpers/stores.js'
 import { NOW, openHuntingDb } from './harness.js'
@@ -124,6 +124,14 @@ for (const b of backends)
       await db.execute(
         `INSERT INTO "DeviceProcessEvents" ("TenantId", "Timestamp", "DeviceId", "FileName") VALUES ${values}`,
       )
+      // The product's indexes (the engine's test tables have none), so PostgreSQL walks the real plan.
+      if (db.dialect === 'postgres') {
+        for (const [i, ix] of (huntingCatalogue.pgIndexes['DeviceProcessEvents'] ?? []).entries())
+          await db.execute(
+            `CREATE INDEX "dpe_${i}" ON "DeviceProcessEvents" (${ix.map((c) => `"${c}"`).join(', ')})`,
+          )
+        await db.execute('ANALYZE "DeviceProcessEvents"')
+      }
     })
     after(async () => {
       await db.close()

@@ -81,7 +81,7 @@ export function lowerLooseArgPick(s: Summarize, lx: Lowerer): Stage | null {
   ]
   const pick = sql`SELECT * FROM (${list(probes, ' UNION ALL ')}) AS q ORDER BY ${list(merged)} LIMIT 1`
   const nullKey = stringKey ? sql`''` : sql`CAST(NULL AS ${raw(lx.d.types[keyType])})`
-  const ids = fit.key === 'DeviceId' ? scopeDeviceIds(lx) : null
+  const ids = fit.storedKey === 'DeviceId' ? scopeDeviceIds(lx) : null
   const walked = ids
     ? sql`SELECT DISTINCT x AS ${ident(K)} FROM (${ids}) AS d(x)`
     : sql`SELECT min(${k}) FROM ${input.from} UNION ALL SELECT (SELECT min(${k}) FROM ${input.from} WHERE ${k} > r.${ident(K)}) FROM "__walk" AS r WHERE r.${ident(K)} IS NOT NULL`
@@ -121,5 +121,13 @@ function looseShape(s: Summarize, lx: Lowerer) {
     (ix) => ix.length >= 3 && ix[0] === 'TenantId' && ix[1] === k.column && ix[2] === v.column,
   )
   if (!walkable) return null
-  return { scan, picker, key: key.name, value: value.name, keyType: key.type, storedValue: v.column }
+  return {
+    scan,
+    picker,
+    key: key.name,
+    value: value.name,
+    keyType: key.type,
+    storedKey: k.column,
+    storedValue: v.column,
+  }
 }

@@ -4,8 +4,7 @@ import { dialectFor } from './dialect.js'
 /**
  * DDL of the hunting tables as this engine expects them (the catalogue columns plus a leading
  * "TenantId"). The product's tables come from src/schema (Helper 1); this copy is for the engine's own
- * tests and benchmarks, and documents the storage contract (on PostgreSQL with the product's indexes,
- * which the loose index scan of `arg_max … by DeviceId` walks).
+ * tests and benchmarks, and documents the storage contract.
  */
 export function huntingTableDdl(dialectName: 'duckdb' | 'postgres'): string {
   const d = dialectFor(dialectName)
@@ -15,14 +14,7 @@ export function huntingTableDdl(dialectName: 'duckdb' | 'postgres'): string {
         `"TenantId" ${d.types.string} NOT NULL`,
         ...t.columns.map(([c, ty]) => `"${c}" ${d.types[ty]}`),
       ]
-      const indexes = d.name === 'postgres' ? (huntingCatalogue.pgIndexes[name] ?? []) : []
-      return [
-        `CREATE TABLE IF NOT EXISTS "${name}" (${cols.join(', ')});`,
-        ...indexes.map(
-          (ix, i) =>
-            `CREATE INDEX IF NOT EXISTS "${name}_i${i}" ON "${name}" (${ix.map((c) => `"${c}"`).join(', ')});`,
-        ),
-      ].join('\n')
+      return `CREATE TABLE IF NOT EXISTS "${name}" (${cols.join(', ')});`
     })
     .join('\n')
 }

@@ -24,19 +24,19 @@ const K = '__k'
  * when the catalogue's PostgreSQL indexes hold (TenantId, k, v). The SQL:
  *
  *   WITH RECURSIVE walk(k) AS (SELECT min(k) FROM scan
- *     UNION ALL SELECT (SELECT min(k) FROM scan WHERE k > walk.k) FROM walk WHERE walk.k IS NOT NULL),
- *   keys(k) AS (SELECT k FROM walk WHERE k IS NOT NULL UNION SELECT <null group> WHERE EXISTS (… k IS NULL))
- *   SELECT keys.k, p.* FROM keys CROSS JOIN LATERAL (SELECT * FROM (
- *       (… WHERE k = keys.k AND v IS NOT NULL ORDER BY v DESC LIMIT 1)      -- one backward descent
- *       UNION ALL (… WHERE k = keys.k AND v IS NULL LIMIT 1)
- *       UNION ALL (… WHERE keys.k <null group> AND k IS NULL AND v IS NOT NULL ORDER BY v DESC LIMIT 1)
- *       UNION ALL (… WHERE keys.k <null group> AND k IS NULL AND v IS NULL LIMIT 1)
- *     ) q ORDER BY q.v DESC NULLS LAST LIMIT 1) p
+ *     UNION ALL SELECT (SELECT min(k) FROM scan WHERE k > walk.k) FROM walk WHERE walk.k IS NOT NULL)
+ *   SELECT walk.k, p.* FROM walk CROSS JOIN LATERAL
+ *       (SELECT … FROM scan WHERE k = walk.k AND v IS NOT NULL ORDER BY v DESC LIMIT 1) p  -- one backward descent
+ *     WHERE walk.k IS NOT NULL AND walk.k <> ''
+ *   UNION ALL SELECT '', p.* FROM (the best of the probes k = '' and k IS NULL) p
+ *
+ * plus, where values can be null (no time window on a Timestamp value), a `v IS NULL` probe per key
+ * merged by `ORDER BY v DESC NULLS LAST LIMIT 1`.
  *
  * `scan` is the table scan's own CTE, inlined into every reference (`NOT MATERIALIZED`), so every probe
  * carries its tenant, time-window and device-scope conditions. The KQL semantics kept:
- * - NULL and '' are one string group (the null group of other key types is NULL): the NULL-key rows are
- *   probed apart (the walk's `min`/`>` skip NULLs) and merged into that group;
+ * - NULL and '' are one string group (the null group of other key types is NULL): the walk's `min`/`>`
+ *   skip NULLs, so that group is probed on its own, once, outside the per-key loop;
  * - rows with a null value are picked only when the group has no other (DESC/ASC NULLS LAST);
  * - with a device scope and key DeviceId the keys are the visible device ids instead of a walk (each
  *   probe still filters by the scope), so no probe scans other devices' index entries;
@@ -66,30 +66,39 @@ export function lowerLooseArgPick(s: Summarize, lx: Lowerer): Stage | null {
   const probe = (cond: SqlNode, order: SqlNode[]) =>
     sql`(SELECT ${list(picked)} FROM ${input.from} WHERE ${cond}${order.length ? sql` ORDER BY ${list(order)}` : sql``} LIMIT 1)`
   const stringKey = keyType === 'string' || keyType === 'guid'
-  const nullGroup = stringKey ? sql`w.${ident(K)} = ''` : sql`w.${ident(K)} IS NULL`
   // The scan's time window (`Timestamp >= $min`) already excludes null Timestamps: no null-value probes.
   const nullValues = !(fit.storedValue === 'Timestamp' && lx.opts.scope.minTimestampUs != null)
-  const probes = [
-    probe(sql`${k} = w.${ident(K)} AND ${v} IS NOT NULL`, [sql`${v} ${raw(dir)}`, ...probeTies]),
-    ...(nullValues ? [probe(sql`${k} = w.${ident(K)} AND ${v} IS NULL`, probeTies)] : []),
-    probe(sql`${nullGroup} AND ${k} IS NULL AND ${v} IS NOT NULL`, [sql`${v} ${raw(dir)}`, ...probeTies]),
-    ...(nullValues ? [probe(sql`${nullGroup} AND ${k} IS NULL AND ${v} IS NULL`, probeTies)] : []),
-  ]
   const merged = [
     sql`q.${ident('a0')} ${raw(dir)} NULLS LAST`,
     ...ties((i) => (isText(values[i]!.type) ? sql`coalesce(q.${ident(`a${i}`)}, '')` : ident(`a${i}`, 'q'))),
   ]
-  const pick = sql`SELECT * FROM (${list(probes, ' UNION ALL ')}) AS q ORDER BY ${list(merged)} LIMIT 1`
-  const nullKey = stringKey ? sql`''` : sql`CAST(NULL AS ${raw(lx.d.types[keyType])})`
+  // The picked row among the rows meeting one of `conds`: per condition the best non-null value (one
+  // index descent) and, where values can be null, any row with none; merged when there are several.
+  const best = (conds: SqlNode[]): SqlNode => {
+    const probes = conds.flatMap((c) => [
+      probe(sql`${c} AND ${v} IS NOT NULL`, [sql`${v} ${raw(dir)}`, ...probeTies]),
+      ...(nullValues ? [probe(sql`${c} AND ${v} IS NULL`, probeTies)] : []),
+    ])
+    return probes.length === 1
+      ? probes[0]!
+      : sql`(SELECT * FROM (${list(probes, ' UNION ALL ')}) AS q ORDER BY ${list(merged)} LIMIT 1)`
+  }
   const ids = fit.storedKey === 'DeviceId' ? scopeDeviceIds(lx) : null
   const walked = ids
     ? sql`SELECT DISTINCT x AS ${ident(K)} FROM (${ids}) AS d(x)`
     : sql`SELECT min(${k}) FROM ${input.from} UNION ALL SELECT (SELECT min(${k}) FROM ${input.from} WHERE ${k} > r.${ident(K)}) FROM "__walk" AS r WHERE r.${ident(K)} IS NOT NULL`
-  const keys = sql`SELECT ${ident(K)} FROM "__walk" WHERE ${ident(K)} IS NOT NULL UNION SELECT ${nullKey} WHERE EXISTS (SELECT 1 FROM ${input.from} WHERE ${k} IS NULL)`
-  const items = cols.map((c, i) =>
-    i === 0 ? sql`w.${ident(K)} AS ${ident(c.sql)}` : sql`p.${ident(`a${i - 1}`)} AS ${ident(c.sql)}`,
-  )
-  const body = sql`WITH RECURSIVE "__walk"(${ident(K)}) AS (${walked}), "__keys"(${ident(K)}) AS (${keys}) SELECT ${list(items)} FROM "__keys" AS w CROSS JOIN LATERAL (${pick}) AS p`
+  const outputs = (key: SqlNode) =>
+    list(
+      cols.map((c, i) =>
+        i === 0 ? sql`${key} AS ${ident(c.sql)}` : sql`p.${ident(`a${i - 1}`)} AS ${ident(c.sql)}`,
+      ),
+    )
+  // Non-null keys one probe each; the null group (NULL and '' for strings) on its own, probed once.
+  const perKey = sql`SELECT ${outputs(sql`w.${ident(K)}`)} FROM "__walk" AS w CROSS JOIN LATERAL ${best([sql`${k} = w.${ident(K)}`])} AS p WHERE w.${ident(K)} IS NOT NULL${stringKey ? sql` AND w.${ident(K)} <> ''` : sql``}`
+  const nullGroup = stringKey
+    ? sql`SELECT ${outputs(sql`''`)} FROM ${best([sql`${k} = ''`, sql`${k} IS NULL`])} AS p`
+    : sql`SELECT ${outputs(sql`CAST(NULL AS ${raw(lx.d.types[keyType])})`)} FROM ${best([sql`${k} IS NULL`])} AS p`
+  const body = sql`WITH RECURSIVE "__walk"(${ident(K)}) AS (${walked}) ${perKey} UNION ALL ${nullGroup}`
   return lx.addCte(body, cols, false)
 }
 

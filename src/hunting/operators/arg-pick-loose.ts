@@ -5,7 +5,6 @@ import { ident, list, raw, sql, type SqlNode } from '../sql/sql-tree.js'
 import { scanStoredColumn, scopeDeviceIds } from './scan.js'
 
 type Summarize = IrTabular & { op: 'summarize' }
-type Scan = IrTabular & { op: 'scan' }
 
 /** Key types whose SQL `=` and `<` are KQL's group equality and one total order (no floats, no JSON). */
 const KEY_TYPES: ReadonlySet<KType> = new Set<KType>(['string', 'guid', 'long', 'int', 'datetime'])
@@ -114,7 +113,7 @@ function tieKey(x: SqlNode, t: KType, lx: Lowerer): SqlNode {
 /** The parts of a summarize the loose index scan applies to, or null. */
 function looseShape(s: Summarize, lx: Lowerer) {
   if (!lx.d.looseIndexScan || s.input.op !== 'scan' || s.by.length !== 1 || s.aggs.length !== 1) return null
-  const scan = s.input as Scan
+  const scan = s.input
   const key = s.by[0]!.expr
   const picker = s.aggs[0]!
   const value = picker.args[0]

@@ -46,6 +46,12 @@ export interface CompiledQuery {
   render: IrQuery['render']
   /** False when the result depends on arbitrary choices (take without sort, rand, …). */
   deterministic: boolean
+  /**
+   * Run with the store's insertion order kept (no `unordered` hint): the statement is one table scan
+   * under a small LIMIT, which DuckDB stops earliest in order-preserving mode (a 10M-row filter + take:
+   * ~104 vs ~143 ms median). Every other statement states its order in SQL and runs unordered.
+   */
+  insertionOrder: boolean
 }
 
 export type PlanResult = { ok: true; plan: HuntingPlan } | { ok: false; diagnostics: Diagnostic[] }
@@ -84,6 +90,7 @@ interface LoweredTemplate {
   rowJson: RowJsonShape | null
   render: IrQuery['render']
   deterministic: boolean
+  insertionOrder: boolean
 }
 
 type LowerResult = { ok: true; query: CompiledQuery } | { ok: false; diagnostics: Diagnostic[] }
@@ -214,7 +221,7 @@ export class HuntingEngine {
     const dialect = dialectFor(input.dialect)
     const lx = this.#lowerer(dialect, input)
     try {
-      const { sql, columns, rowJson } = lx.finish(plan.ir, input.rowLimit, input.encoder)
+      const { sql, columns, rowJson, insertionOrder } = lx.finish(plan.ir, input.rowLimit, input.encoder)
       const printed = printSql(sql, dialect)
       const schema = columns.map((c) => ({ name: c.name, type: c.type }))
       return {
@@ -227,6 +234,7 @@ export class HuntingEngine {
           rowJson,
           render: plan.ir.render,
           deterministic: lx.deterministic,
+          insertionOrder,
         },
       }
     } catch (err) {
@@ -301,6 +309,7 @@ export class HuntingEngine {
         rowJson: null,
         render: null,
         deterministic: true,
+        insertionOrder: false,
       }
       return { ok: true, query: instantiate(template, input) }
     } catch (err) {
@@ -347,6 +356,7 @@ function instantiate(t: LoweredTemplate, input: LowerInput): CompiledQuery {
     rowJson: t.rowJson,
     render: t.render,
     deterministic: t.deterministic,
+    insertionOrder: t.insertionOrder,
   }
 }
 

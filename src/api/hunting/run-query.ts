@@ -193,8 +193,9 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
       }
       q = lowered.query
       // The SQL states every row order KQL defines (ordered stages end in ORDER BY __ord), so the store
-      // may return other rows in any order (DuckDB: parallel LIMIT and result collection).
-      rows = await input.db.query(q.sql, q.params, { signal, unordered: true })
+      // may return other rows in any order (DuckDB: parallel LIMIT and result collection) — except a
+      // small-LIMIT scan, which DuckDB stops sooner keeping insertion order (CompiledQuery.insertionOrder).
+      rows = await input.db.query(q.sql, q.params, { signal, unordered: !q.insertionOrder })
     } catch (err) {
       if (timedOut)
         return {

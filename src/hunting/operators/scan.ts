@@ -56,8 +56,17 @@ export function lowerScan(
   }
   const limit = fused.limit ? sql` LIMIT ${lx.expr(fused.limit, cx)}` : sql``
   const body = sql`SELECT ${list(items)} FROM ${ident(table)} WHERE ${where}${limit}`
-  return lx.addCte(body, cols, false)
+  const stage = lx.addCte(body, cols, false)
+  const n = fused.limit?.k === 'lit' ? Number(fused.limit.value) : NaN
+  return n >= 0 && n <= SMALL_SCAN_LIMIT ? { ...stage, smallScanLimit: true } : stage
 }
+
+/**
+ * A `take` of at most this many rows fused into a scan makes the statement a small-LIMIT scan
+ * (`Stage.smallScanLimit`): DuckDB plans a LIMIT up to 10,000 rows in order-preserving mode as a parallel
+ * limit that stops as soon as the first rows are in (above that, as a serial streaming limit).
+ */
+export const SMALL_SCAN_LIMIT = 10_000
 
 /**
  * The storage table and column a scan reads unchanged (no cast, no rename, no JSON parse) for the KQL

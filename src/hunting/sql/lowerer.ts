@@ -22,6 +22,8 @@ export interface Stage {
   cols: StageColumn[]
   /** Has the hidden `__ord` column giving the KQL row order. */
   ordered: boolean
+  /** A table scan with a small constant LIMIT fused in (scan.ts `SMALL_SCAN_LIMIT`). */
+  smallScanLimit?: boolean
   /** Set by sort/top (`orderedStage`): how the final SELECT may read these rows without `__ord`. */
   direct?: DirectRead
 }
@@ -303,7 +305,7 @@ export class Lowerer {
     q: IrQuery,
     rowLimit: number,
     encoder: RowEncoder = 'js',
-  ): { sql: SqlNode; columns: StageColumn[]; rowJson: RowJsonShape | null } {
+  ): { sql: SqlNode; columns: StageColumn[]; rowJson: RowJsonShape | null; insertionOrder: boolean } {
     for (const l of q.lets) {
       const st = this.tabular(l.query)
       if (l.materialize) {
@@ -343,6 +345,8 @@ export class Lowerer {
       sql: withs.length ? seq(raw('WITH '), list(withs), raw(' '), body) : body,
       columns: out,
       rowJson,
+      // The whole statement is one small-LIMIT scan: run it order-preserving (see SMALL_SCAN_LIMIT).
+      insertionOrder: st.smallScanLimit === true && !direct && this.ctes.length === 1,
     }
   }
 

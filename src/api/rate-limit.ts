@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Clock } from '../core/clock.js'
 import { ConfigError } from '../core/errors.js'
+import { WriteBehind } from '../core/write-behind.js'
 import type { Db } from '../store/db.js'
 
 export interface RateLimit {
@@ -113,14 +114,15 @@ interface LocalCounter {
  */
 class LocalCounters {
   readonly #counters = new Map<string, LocalCounter>()
-  #flushing: Promise<void> | null = null
-  #timer: NodeJS.Timeout | null = null
+  readonly #writes: WriteBehind
 
   constructor(
     readonly db: Db,
     readonly clock: Clock,
     readonly sync: Pick<RateLimiterSync, 'flushMs' | 'onError'>,
-  ) {}
+  ) {
+    this.#writes = new WriteBehind(sync.flushMs, () => this.#write())
+  }
 
   /**
    * Counts the call in memory (synchronously, so concurrent calls are numbered in arrival order) and
@@ -130,7 +132,7 @@ class LocalCounters {
   async count(tenantId: string, windows: readonly Window[]): Promise<number[]> {
     const counters = windows.map((w) => this.#counter(tenantId, w))
     const mine = counters.map((c) => ++c.count)
-    this.#schedule()
+    this.#writes.schedule()
     for (const c of counters) if (c.base === null) await c.loading
     return counters.map((c, i) => c.base! + mine[i]!)
   }
@@ -169,43 +171,31 @@ class LocalCounters {
     return counter
   }
 
-  #schedule(): void {
-    if (this.#timer) return
-    this.#timer = setTimeout(() => void this.flush(), this.sync.flushMs)
-    this.#timer.unref()
-  }
-
   /** Writes the counts not yet in the store (one statement); drops written counters of ended windows. */
   flush(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = null
-    const prev = this.#flushing ?? Promise.resolve()
-    const next = prev.then(async () => {
-      const batch = [...this.#counters.values()]
-        .filter((c) => c.base !== null && c.count > c.flushed)
-        .map((c) => ({ c, upTo: c.count }))
-      if (batch.length)
-        try {
-          await this.db.execute(
-            `INSERT INTO rate_limit_counters ("tenantId", "bucket", "windowStart", "count", "expiresAt")
+    return this.#writes.flush()
+  }
+
+  async #write(): Promise<void> {
+    const batch = [...this.#counters.values()]
+      .filter((c) => c.base !== null && c.count > c.flushed)
+      .map((c) => ({ c, upTo: c.count }))
+    if (batch.length)
+      try {
+        await this.db.execute(
+          `INSERT INTO rate_limit_counters ("tenantId", "bucket", "windowStart", "count", "expiresAt")
              VALUES ${batch.map((_, i) => `($${5 * i + 1}, $${5 * i + 2}, $${5 * i + 3}, $${5 * i + 4}, $${5 * i + 5})`).join(', ')}
              ON CONFLICT ("tenantId", "bucket", "windowStart") DO UPDATE SET "count" = rate_limit_counters."count" + EXCLUDED."count"`,
-            batch.flatMap(({ c, upTo }) => [c.tenantId, c.bucket, c.start, upTo - c.flushed, c.end]),
-          )
-          for (const { c, upTo } of batch) c.flushed = upTo
-        } catch (err) {
-          this.sync.onError(err)
-        }
-      const nowSec = Math.floor(this.clock.nowMs() / 1000)
-      for (const [k, c] of this.#counters)
-        if (c.end <= nowSec && c.count === c.flushed && c.base !== null) this.#counters.delete(k)
-      if ([...this.#counters.values()].some((c) => c.count > c.flushed)) this.#schedule()
-    })
-    const chained: Promise<void> = next.finally(() => {
-      if (this.#flushing === chained) this.#flushing = null
-    })
-    this.#flushing = chained
-    return next
+          batch.flatMap(({ c, upTo }) => [c.tenantId, c.bucket, c.start, upTo - c.flushed, c.end]),
+        )
+        for (const { c, upTo } of batch) c.flushed = upTo
+      } catch (err) {
+        this.sync.onError(err)
+      }
+    const nowSec = Math.floor(this.clock.nowMs() / 1000)
+    for (const [k, c] of this.#counters)
+      if (c.end <= nowSec && c.count === c.flushed && c.base !== null) this.#counters.delete(k)
+    if ([...this.#counters.values()].some((c) => c.count > c.flushed)) this.#writes.schedule()
   }
 }
 

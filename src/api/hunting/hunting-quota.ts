@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.js'
+import { WriteBehind } from '../../core/write-behind.js'
 import type { Db } from '../../store/db.js'
 
 export interface QuotaLimits {
@@ -80,8 +81,7 @@ export class HuntingQuota {
   readonly #reads = new Map<string, Promise<Reading>>()
   readonly #ledgers = new Map<string, Ledger>()
   readonly #unflushed = new Map<string, Pending>()
-  #flushing: Promise<void> | null = null
-  #timer: NodeJS.Timeout | null = null
+  readonly #writes: WriteBehind
 
   constructor(
     private readonly db: Db,
@@ -96,6 +96,7 @@ export class HuntingQuota {
       now: () => performance.now(),
       ...sync,
     }
+    this.#writes = new WriteBehind(this.#sync.flushMs, () => this.#writeCollected())
   }
 
   #windows(): Window[] {
@@ -184,44 +185,32 @@ export class HuntingQuota {
     const p = this.#unflushed.get(pkey)
     if (p) p.ms += add
     else this.#unflushed.set(pkey, { tenantId, windows: ws, ms: add })
-    if (!this.#timer) {
-      this.#timer = setTimeout(() => void this.flush(), this.#sync.flushMs)
-      this.#timer.unref()
-    }
+    this.#writes.schedule()
   }
 
   /** Writes the collected charges now; resolves once they are in the store (failures: onError, kept). */
   flush(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = null
-    const prev = this.#flushing ?? Promise.resolve()
-    const next = prev.then(async () => {
-      const batch = [...this.#unflushed.values()]
-      this.#unflushed.clear()
-      for (const p of batch)
-        try {
-          await this.#write(p.tenantId, p.ms, p.windows)
-          for (const w of p.windows) this.#ledger(p.tenantId, w).flushedMs += p.ms
-        } catch (err) {
-          this.#sync.onError(err)
-          // Kept for the next flush (merged with newer charges for the same windows).
-          const k = `${p.tenantId}\n${keyOf(p.windows)}`
-          const q = this.#unflushed.get(k)
-          if (q) q.ms += p.ms
-          else this.#unflushed.set(k, p)
-        }
-      const nowSec = Math.floor(this.clock.nowMs() / 1000)
-      for (const [k, l] of this.#ledgers) if (l.end <= nowSec) this.#ledgers.delete(k)
-      if (this.#unflushed.size && !this.#timer) {
-        this.#timer = setTimeout(() => void this.flush(), this.#sync.flushMs)
-        this.#timer.unref()
+    return this.#writes.flush()
+  }
+
+  async #writeCollected(): Promise<void> {
+    const batch = [...this.#unflushed.values()]
+    this.#unflushed.clear()
+    for (const p of batch)
+      try {
+        await this.#write(p.tenantId, p.ms, p.windows)
+        for (const w of p.windows) this.#ledger(p.tenantId, w).flushedMs += p.ms
+      } catch (err) {
+        this.#sync.onError(err)
+        // Kept for the next flush (merged with newer charges for the same windows).
+        const k = `${p.tenantId}\n${keyOf(p.windows)}`
+        const q = this.#unflushed.get(k)
+        if (q) q.ms += p.ms
+        else this.#unflushed.set(k, p)
       }
-    })
-    this.#flushing = next.finally(() => {
-      if (this.#flushing === chained) this.#flushing = null
-    })
-    const chained = this.#flushing
-    return next
+    const nowSec = Math.floor(this.clock.nowMs() / 1000)
+    for (const [k, l] of this.#ledgers) if (l.end <= nowSec) this.#ledgers.delete(k)
+    if (this.#unflushed.size) this.#writes.schedule()
   }
 
   /** Shutdown: every recorded charge is written (one attempt). */

@@ -9,7 +9,9 @@ export type { HuntingScope, ExternalTable, RowEncoder, RowJsonShape } from './sq
 export {
   formatRows,
   joinJsonArray,
+  ResultTooLarge,
   rowsJson,
+  TextRowsWriter,
   wireValue,
   WIRE_TYPE_NAMES,
   type JsonArrayText,

@@ -88,6 +88,19 @@ export interface Db {
    * get NULL. Same value rules as `BulkWriter`.
    */
   bulkLoad(batch: BulkBatch): Promise<number>
+  /**
+   * Optional (PostgreSQL, whose wire protocol carries every value as text): runs a statement and hands
+   * each row to `onRow` as it arrives, every value in the engine's text output form (null for SQL
+   * NULL), without building JS values or holding the rows. The caller's work on each row overlaps with
+   * the database producing the next ones. If `onRow` throws, no further rows are handed over, the
+   * statement is cancelled and the call rejects with that error. Resolves to the number of rows.
+   */
+  streamText?(
+    sql: string,
+    params: readonly SqlValue[],
+    onRow: (values: readonly (string | null)[]) => void,
+    opts?: QueryOptions,
+  ): Promise<number>
   /** A streaming loader for many batches into one table (the demo / ingestion path). */
   bulkWriter(table: string, columns: readonly string[], opts?: BulkWriterOptions): BulkWriter
   close(): Promise<void>

@@ -44,6 +44,9 @@ const types = {
   },
 }
 
+/** Every value as PostgreSQL's text output (`Db.streamText`). */
+const textTypes = { getTypeParser: () => (v: string) => v }
+
 function toParam(v: SqlValue): unknown {
   if (typeof v === 'bigint') return v.toString()
   if (Array.isArray(v)) return JSON.stringify(v)
@@ -208,6 +211,67 @@ export class PostgresDb extends PgBase implements Db {
     )
   }
 
+  /**
+   * `Db.streamText`: a `pg.Query` in array row mode with every type left as text, on a connection of its
+   * own; rows are handed over from its 'row' events, so none are accumulated. Cancellation (signal,
+   * or `onRow` throwing) cancels the backend through another pooled connection.
+   */
+  async streamText(
+    sql: string,
+    params: readonly SqlValue[],
+    onRow: (values: readonly (string | null)[]) => void,
+    opts?: QueryOptions,
+  ): Promise<number> {
+    if (opts?.signal?.aborted) throw new BulwarkError(408, 'QueryCancelled', 'The query was cancelled')
+    const client = await this.pool.connect()
+    const pid = (client as unknown as { processID: number }).processID
+    let cancelled = false
+    const cancel = () => {
+      if (cancelled) return
+      cancelled = true
+      void this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined)
+    }
+    let failed = false
+    let failure: unknown
+    let rows = 0
+    opts?.signal?.addEventListener('abort', cancel, { once: true })
+    try {
+      const config: pg.QueryArrayConfig = {
+        text: sql,
+        values: params.map(toParam),
+        rowMode: 'array',
+        types: textTypes,
+      }
+      const query = new pg.Query<(string | null)[]>(config)
+      query.on('row', (values) => {
+        if (failed) return
+        try {
+          onRow(values)
+          rows++
+        } catch (err) {
+          failed = true
+          failure = err
+          cancel()
+        }
+      })
+      const done = new Promise<void>((resolve, reject) => {
+        query.on('end', () => resolve())
+        query.on('error', reject)
+      })
+      client.query(query)
+      try {
+        await done
+      } catch (err) {
+        if (!failed) wrap(err)
+      }
+      if (failed) throw failure
+      return rows
+    } finally {
+      opts?.signal?.removeEventListener('abort', cancel)
+      client.release()
+    }
+  }
+
   async close(): Promise<void> {
     await this.pool.end()
   }
@@ -215,7 +279,13 @@ export class PostgresDb extends PgBase implements Db {
 
 /** Per-connection settings sent at connect time (`-c name=value …`), or '' for none. */
 function startupOptions(schema: string | undefined, jit: boolean): string {
-  return [...(schema ? [`-c search_path=${schema}`] : []), ...(jit ? [] : ['-c jit=off'])].join(' ')
+  return [
+    ...(schema ? [`-c search_path=${schema}`] : []),
+    ...(jit ? [] : ['-c jit=off']),
+    // The text form of dates that `streamText` callers read (`YYYY-MM-DD HH:MI:SS[.ffffff]`), whatever
+    // the server's default.
+    '-c DateStyle=ISO,MDY',
+  ].join(' ')
 }
 
 export async function openPostgres(opts: PostgresOptions): Promise<PostgresDb> {

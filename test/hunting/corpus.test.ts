@@ -6,7 +6,7 @@ import { HuntingEngine } from '../../src/hunting/index.js'
 import type { Db } from '../../src/store/db.js'
 import { backends } from '../helpers/stores.js'
 import { corpusUrls, DEMO_NOW_MS, fakeFeed, loadDemo, readCorpus } from './demo-data.js'
-import { openHuntingDb, orderedSql, sameWire } from './harness.js'
+import { openHuntingDb, orderedSql, sameRowsText, sameWire } from './harness.js'
 
 /**
  * Every dev-corpus query against a small demo tenant. Counts: binds (lenient), executes, schema equal to
@@ -53,20 +53,22 @@ for (const b of backends) {
       const bindsLenient = plan.ok || plan.diagnostics.every((d) => !d.code.startsWith('kql-ks'))
       if (!bindsLenient) continue
       bound++
-      const o = await runHuntingQuery({
-        db,
-        engine,
-        clock: new ManualClock(DEMO_NOW_MS),
-        query: q.query,
-        scope: { tenantId, deviceIds: null },
-        limits: { rowLimit: 10_000, timeoutMs: 20_000, resultBytesLimit: 64 << 20 },
-        external: { allowList: urls, maxBytes: 1 << 20, timeoutMs: 5000, maxRows: 100_000 },
-        fetcher: fakeFeed,
-        // Ties and unordered `take` broken deterministically, so the engines' rows are comparable.
-        stable: true,
-        // The database's row JSON and the JS formatter's rows from the same statement.
-        encoder: 'both',
-      })
+      const run = (encoder: 'both' | 'text') =>
+        runHuntingQuery({
+          db,
+          engine,
+          clock: new ManualClock(DEMO_NOW_MS),
+          query: q.query,
+          scope: { tenantId, deviceIds: null },
+          limits: { rowLimit: 10_000, timeoutMs: 20_000, resultBytesLimit: 64 << 20 },
+          external: { allowList: urls, maxBytes: 1 << 20, timeoutMs: 5000, maxRows: 100_000 },
+          fetcher: fakeFeed,
+          // Ties and unordered `take` broken deterministically, so the engines' rows are comparable.
+          stable: true,
+          encoder,
+        })
+      // The database's row JSON and the JS formatter's rows from the same statement.
+      const o = await run('both')
       results.set(q.id, o)
       if (!o.ok) {
         reasons.set(reason(o), (reasons.get(reason(o)) ?? 0) + 1)
@@ -78,6 +80,15 @@ for (const b of backends) {
         if (!sameWire(o)) jsonMismatch.push(q.id)
       } catch (err) {
         jsonMismatch.push(`${q.id}: ${String(err)}`)
+      }
+      // PostgreSQL's API path (encoder 'text': values streamed as text, JSON written in JS) sends the
+      // same rows; its outcome is the one the differential test compares with DuckDB's.
+      if (db.streamText) {
+        const t = await run('text')
+        if (!t.ok) jsonMismatch.push(`${q.id}: encoder text fails: ${t.message}`)
+        else if (o.deterministic ? !sameRowsText(o, t) : t.rowCount !== o.rowCount)
+          jsonMismatch.push(`${q.id}: encoder text sends other rows`)
+        else results.set(q.id, t)
       }
       let expected = plan.ok ? plan.plan.schema : []
       if (plan.ok && plan.plan.ir.discoveries.length) {

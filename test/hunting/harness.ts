@@ -67,14 +67,32 @@ export function sameWire(o: RunQueryOutcome & { ok: true }): boolean {
 }
 
 /**
+ * The rows of two outcomes' `Results` text as a multiset of row texts (each row parsed and written
+ * again, so only values and key order count): equal when both sent the same rows in any order.
+ */
+export function sameRowsText(a: RunQueryOutcome & { ok: true }, b: RunQueryOutcome & { ok: true }): boolean {
+  const canon = (o: RunQueryOutcome & { ok: true }) =>
+    (JSON.parse(o.resultsJson) as unknown[]).map((r) => JSON.stringify(r)).sort()
+  return isDeepStrictEqual(canon(a), canon(b))
+}
+
+/**
  * Runs a query that must succeed and returns its rows. Every call also checks that the JSON text the
- * routes send (`resultsJson`, written by the database) equals the JS formatter's JSON for the same rows.
+ * routes send (`resultsJson`, written by the database) equals the JS formatter's JSON for the same rows,
+ * and, on a store that streams text (PostgreSQL's API path: encoder 'text'), that the text encoder
+ * sends the same rows.
  */
 export async function rows(db: Db, query: string, o: KqlOptions = {}): Promise<Record<string, unknown>[]> {
   const r = await kql(db, query, o)
   if (!r.ok) throw new Error(`${r.code}: ${r.message}\n${query}`)
   if (r.jsResults) assert.ok(sameWire(r), `the database's row JSON differs from the JS formatter's\n${query}`)
   assert.equal(r.rowCount, r.results.length)
+  if (db.streamText && (o.encoder ?? 'both') === 'both') {
+    const t = await kql(db, query, { ...o, encoder: 'text' })
+    if (!t.ok) throw new Error(`encoder text: ${t.code}: ${t.message}\n${query}`)
+    assert.ok(sameRowsText(r, t), `the text encoder's rows differ from the database's row JSON\n${query}`)
+    assert.equal(t.rowCount, r.rowCount)
+  }
   return r.results
 }
 
@@ -127,15 +145,27 @@ export function runKnownAnswers(title: string, cases: readonly Case[], o: { sort
       for (const k of cases)
         test(k.name, async () => {
           const r = await kql(db, k.q, { clock: new ManualClock(NOW) })
+          // PostgreSQL's API path streams every value as text and writes the JSON in JS ('text').
+          const t = db.streamText
+            ? await kql(db, k.q, { clock: new ManualClock(NOW), encoder: 'text' })
+            : null
           if ('error' in k.expect) {
             assert.equal(r.ok, false, 'expected an error')
             if (!r.ok) assert.match(r.message, k.expect.error)
+            if (t) assert.equal(t.ok, false, 'expected an error (encoder text)')
             return
           }
           assert.ok(r.ok, r.ok ? '' : `${r.code}: ${r.message}`)
           if (!r.ok) return
           // The JSON the routes send is written by the database; it must equal the JS formatter's.
           assert.ok(sameWire(r), `the database's row JSON differs from the JS formatter's`)
+          if (t) {
+            assert.ok(t.ok, t.ok ? '' : `encoder text: ${t.code}: ${t.message}`)
+            if (!t.ok) return
+            if (k.ordered) assert.deepEqual(JSON.parse(t.resultsJson), JSON.parse(r.resultsJson))
+            else assert.ok(sameRowsText(r, t), `the text encoder's rows differ from the database's row JSON`)
+            assert.deepEqual(t.schema, r.schema)
+          }
           if ('columns' in k.expect) {
             assert.deepEqual(
               r.schema.map((c) => c.name),

@@ -3,7 +3,15 @@ import { after, before, describe, test } from 'node:test'
 import { jsonBody } from '../../src/api/hunting/hunting-routes.js'
 import type { Db } from '../../src/store/db.js'
 import { backends } from '../helpers/stores.js'
-import { kql, openHuntingDb, runKnownAnswers, sameWire, type Case, type Expect } from './harness.js'
+import {
+  kql,
+  openHuntingDb,
+  runKnownAnswers,
+  sameRowsText,
+  sameWire,
+  type Case,
+  type Expect,
+} from './harness.js'
 
 /**
  * Values that are awkward on the wire. The database writes each row's JSON (`Lowerer.finish`, encoder
@@ -330,6 +338,22 @@ for (const b of backends) {
       }
     })
 
+    test("PostgreSQL's API statement (encoder text) sends the same text", async (t) => {
+      if (!db.streamText) return t.skip('the store does not stream text (DuckDB: encoder sql)')
+      for (const k of cases) {
+        const both = await kql(db, k.q, { encoder: 'both' })
+        const text = await kql(db, k.q, { encoder: 'text' })
+        assert.ok(both.ok && text.ok, k.name)
+        if (!both.ok || !text.ok) continue
+        assert.equal(text.jsResults, undefined)
+        if (k.ordered) assert.deepEqual(JSON.parse(text.resultsJson), JSON.parse(both.resultsJson), k.name)
+        else assert.ok(sameRowsText(both, text), k.name)
+        assert.deepEqual(text.results, JSON.parse(text.resultsJson), k.name)
+        assert.equal(text.rowCount, text.results.length)
+        assert.equal(text.stats.dataset_statistics[0]!.table_size, Buffer.byteLength(text.resultsJson))
+      }
+    })
+
     test('the JS formatter path stays selectable and gives the same wire values', async () => {
       const q = cases.find((k) => k.name.startsWith('dynamic and timespan'))!.q
       const js = await kql(db, q, { encoder: 'js' })
@@ -340,8 +364,9 @@ for (const b of backends) {
       assert.deepEqual(JSON.parse(sql.resultsJson), JSON.parse(js.resultsJson))
     })
 
-    for (const encoder of ['sql', 'js'] as const)
-      test(`a result over the size limit answers 400 (encoder ${encoder})`, async () => {
+    for (const encoder of ['sql', 'js', 'text'] as const)
+      test(`a result over the size limit answers 400 (encoder ${encoder})`, async (t) => {
+        if (encoder === 'text' && !db.streamText) return t.skip('the store does not stream text')
         const q = `datatable(s:string)["abc", "def", "ghi"] | sort by s asc`
         const full = await kql(db, q, { encoder })
         assert.ok(full.ok)
@@ -372,5 +397,9 @@ test('response bodies are the UTF-8 of head, array and tail, piece by piece', ()
     const length = `[${parts.join(',')}]`.length
     const body = jsonBody('{"Results":', { parts, length }, ',"x":"ü"}')
     assert.deepEqual(body, Buffer.from(`{"Results":[${parts.join(',')}],"x":"ü"}`, 'utf8'))
+    // UTF-8 chunks (the 'text' encoder's parts) are copied as they are, between string parts too.
+    const mixed = parts.map((p, i) => (i % 2 ? p : Buffer.from(p, 'utf8')))
+    const fromChunks = jsonBody('{"Results":', { parts: mixed, length }, ',"x":"ü"}')
+    assert.deepEqual(fromChunks, body)
   }
 })

@@ -295,6 +295,87 @@ for (const backend of backends) {
         },
       ))
 
+    it('streams rows as text (where the store can): every value as the engine prints it, row by row', (t) =>
+      withDb(
+        () => backend.open(),
+        async (db) => {
+          if (!db.streamText) return t.skip('this store has no streamText (DuckDB)')
+          const got: (readonly (string | null)[])[] = []
+          const n = await db.streamText(
+            `SELECT x, x::text || 'é' AS s, NULL::int AS z, TIMESTAMP '2026-11-29 21:30:00.5' + x * INTERVAL '1 day' AS ts,
+               x % 2 = 0 AS b, jsonb_build_object('k', x) AS j, x / 4.0 AS r FROM generate_series(1, $1::int) AS g(x)`,
+            [3],
+            (v) => got.push([...v]),
+          )
+          assert.equal(n, 3)
+          assert.deepEqual(got[0], [
+            '1',
+            '1é',
+            null,
+            '2026-11-30 21:30:00.5',
+            'f',
+            '{"k": 1}',
+            '0.25000000000000000000',
+          ])
+          assert.deepEqual(
+            got.map((r) => r[0]),
+            ['1', '2', '3'],
+          )
+          // Several thousand rows through one call; the pool is not exhausted by many calls.
+          for (let i = 0; i < 25; i++) {
+            let rows = 0
+            assert.equal(
+              await db.streamText('SELECT g FROM generate_series(1, 5000) g', [], () => rows++),
+              5000,
+            )
+            assert.equal(rows, 5000)
+          }
+          // A failing statement rejects with the engine's error and leaves the store usable.
+          await assert.rejects(
+            db.streamText('SELECT 1/0', [], () => undefined),
+            /division by zero/,
+          )
+          assert.deepEqual(await db.query('SELECT 1 AS one'), [{ one: 1 }])
+        },
+      ))
+
+    it('stops a text stream when the row callback throws or the signal fires: the statement is cancelled', (t) =>
+      withDb(
+        () => backend.open(),
+        async (db) => {
+          if (!db.streamText) return t.skip('this store has no streamText (DuckDB)')
+          // Rows come while the statement runs: the first twenty (20 KB: the server sends its 8 KiB
+          // buffer whenever it fills) right away, the rest after 30 s of pg_sleep; the callback refuses
+          // the first.
+          const refused = new Error('enough')
+          let calls = 0
+          const started = Date.now()
+          await assert.rejects(
+            db.streamText(
+              "SELECT g, repeat('x', 1000), pg_sleep(CASE WHEN g > 20 THEN 30 ELSE 0 END) FROM generate_series(1, 25) g",
+              [],
+              () => {
+                if (++calls === 1) throw refused
+              },
+            ),
+            (err) => err === refused,
+          )
+          assert.equal(calls, 1, 'no row is handed over after the callback threw')
+          assert.ok(Date.now() - started < 20_000, 'the sleeping statement was cancelled, not waited for')
+          const ac = new AbortController()
+          const slow = db.streamText('SELECT pg_sleep(60)', [], () => undefined, { signal: ac.signal })
+          setTimeout(() => ac.abort(), 300)
+          await assert.rejects(slow, (err: Error & { code?: string }) => err.code === 'QueryCancelled')
+          const pre = new AbortController()
+          pre.abort()
+          await assert.rejects(
+            db.streamText('SELECT 1', [], () => undefined, { signal: pre.signal }),
+            /cancelled/,
+          )
+          assert.deepEqual(await db.query('SELECT 2 AS two'), [{ two: 2 }])
+        },
+      ))
+
     it('runs reads side by side: a fast query finishes while a slow one runs; cancelling one query leaves the others running', () =>
       withDb(
         () => backend.open(),

@@ -174,7 +174,8 @@ export function graphResponseBody(out: RunQueryOutcome & { ok: true }): Buffer {
 }
 
 /**
- * `head` + the JSON array + `tail` as UTF-8 bytes, written piece by piece into one Buffer: joining a
+ * `head` + the JSON array + `tail` as UTF-8 bytes, written piece by piece into one Buffer (UTF-8 chunks
+ * of the 'text' encoder are copied as they are): joining a
  * multi-MB result into one string and encoding it costs tens of ms, while ASCII pieces (the usual case:
  * `Buffer.byteLength` equals the length) are plain copies. fastify sends a Buffer as is; a string would
  * cost it another `Buffer.byteLength` pass and the encoding on write.
@@ -183,14 +184,18 @@ export function jsonBody(head: string, array: JsonArrayText, tail: string): Buff
   const { parts } = array
   const sizes = new Array<number>(parts.length)
   let size = Buffer.byteLength(head) + Buffer.byteLength(tail) + 2 + Math.max(0, parts.length - 1)
-  for (let i = 0; i < parts.length; i++) size += sizes[i] = Buffer.byteLength(parts[i]!)
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!
+    size += sizes[i] = typeof p === 'string' ? Buffer.byteLength(p) : p.length
+  }
   const buf = Buffer.allocUnsafe(size)
   let at = buf.write(head, 0)
   buf[at++] = 0x5b // [
   for (let i = 0; i < parts.length; i++) {
     if (i > 0) buf[at++] = 0x2c // ,
     const p = parts[i]!
-    at += buf.write(p, at, sizes[i] === p.length ? 'latin1' : 'utf8')
+    if (typeof p !== 'string') at += p.copy(buf, at)
+    else at += buf.write(p, at, sizes[i] === p.length ? 'latin1' : 'utf8')
   }
   buf[at++] = 0x5d // ]
   at += buf.write(tail, at)

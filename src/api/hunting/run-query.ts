@@ -3,7 +3,9 @@ import { errorMessage } from '../../core/errors.js'
 import {
   formatRows,
   joinJsonArray,
+  ResultTooLarge,
   rowsJson,
+  TextRowsWriter,
   type CompiledQuery,
   type ExternalTable,
   type HuntingEngine,
@@ -43,9 +45,11 @@ export interface RunQueryInput {
   /** Deterministic tie-breaking (differential tests; costs extra sorting). */
   stable?: boolean
   /**
-   * Who writes the rows' JSON: the database ('sql', default: no JS row objects), the JS formatter
-   * (`formatRows`, 'js'), or both from one statement ('both': `resultsJson` from the database and
-   * `jsResults` from the formatter, for tests that compare them).
+   * Who writes the rows' JSON: the database ('sql', default on DuckDB: no JS row objects), JS from each
+   * value's text as the rows stream in ('text', default where the store has `Db.streamText`:
+   * PostgreSQL, whose own JSON functions cost more than the query — see docs/hunting.md), the JS
+   * formatter (`formatRows`, 'js'), or 'sql' and 'js' from one statement ('both': `resultsJson` from
+   * the database and `jsResults` from the formatter, for tests that compare them).
    */
   encoder?: RowEncoder
   /** Graph `Timespan`: only rows newer than now − timespan (applied through the query text). */
@@ -133,10 +137,21 @@ function resultsText(results: readonly Record<string, unknown>[], limit: number)
   return { parts, length }
 }
 
+function tooLarge(limit: number): RunQueryOutcome {
+  return {
+    ok: false,
+    status: 400,
+    code: 'BadRequest',
+    message: `The result exceeds the size limit of ${limit} bytes; narrow the query (fewer rows or columns)`,
+  }
+}
+
 /** Plans, lowers, executes (with real cancellation) and formats one hunting query. */
 export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOutcome> {
   const started = performance.now()
   const cpu0 = process.cpuUsage()
+  const encoder = input.encoder ?? (input.db.streamText ? 'text' : 'sql')
+  if (encoder === 'text' && !input.db.streamText) throw new Error("the 'text' encoder needs Db.streamText")
   const planned = input.engine.plan(input.query)
   if (!planned.ok) {
     const d = planned.diagnostics[0]!
@@ -174,9 +189,11 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
       rowLimit: input.limits.rowLimit,
       external,
       stable: input.stable ?? false,
-      encoder: input.encoder ?? 'sql',
+      encoder,
     }
-    let rows: Record<string, unknown>[]
+    let rows: Record<string, unknown>[] = []
+    let rowCount = 0
+    let streamed: JsonArrayText | null = null
     let q: CompiledQuery
     try {
       // Plugins whose columns depend on the data (bag_unpack, pivot) are resolved by discovery queries.
@@ -195,8 +212,17 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
       // The SQL states every row order KQL defines (ordered stages end in ORDER BY __ord), so the store
       // may return other rows in any order (DuckDB: parallel LIMIT and result collection) — except a
       // small-LIMIT scan, which DuckDB stops sooner keeping insertion order (CompiledQuery.insertionOrder).
-      rows = await input.db.query(q.sql, q.params, { signal, unordered: !q.insertionOrder })
+      const opts = { signal, unordered: !q.insertionOrder }
+      if (encoder === 'text') {
+        const w = new TextRowsWriter(q.schema, input.limits.resultBytesLimit)
+        rowCount = await input.db.streamText!(q.sql, q.params, (v) => w.row(v), opts)
+        streamed = w.finish()
+      } else {
+        rows = await input.db.query(q.sql, q.params, opts)
+        rowCount = rows.length
+      }
     } catch (err) {
+      if (err instanceof ResultTooLarge) return tooLarge(input.limits.resultBytesLimit)
       if (timedOut)
         return {
           ok: false,
@@ -212,15 +238,9 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
       }
     }
     const limit = input.limits.resultBytesLimit
-    const formatted = q.rowJson ? null : formatRows(rows, q.schema)
-    const text = q.rowJson ? rowsJson(rows, q.rowJson, limit) : resultsText(formatted!, limit)
-    if (text === null)
-      return {
-        ok: false,
-        status: 400,
-        code: 'BadRequest',
-        message: `The result exceeds the size limit of ${input.limits.resultBytesLimit} bytes; narrow the query (fewer rows or columns)`,
-      }
+    const formatted = streamed || q.rowJson ? null : formatRows(rows, q.schema)
+    const text = streamed ?? (q.rowJson ? rowsJson(rows, q.rowJson, limit) : resultsText(formatted!, limit))
+    if (text === null) return tooLarge(limit)
     const cpu = process.cpuUsage(cpu0)
     const cpuMs = (cpu.user + cpu.system) / 1000
     const stats: HuntingStats = {
@@ -234,7 +254,7 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
         },
         memory: { peak_per_node: process.memoryUsage.rss() },
       },
-      dataset_statistics: [{ table_row_count: rows.length, table_size: text.length }],
+      dataset_statistics: [{ table_row_count: rowCount, table_size: text.length }],
     }
     let parsed = formatted
     let joined: string | undefined
@@ -249,8 +269,8 @@ export async function runHuntingQuery(input: RunQueryInput): Promise<RunQueryOut
       get resultsJson() {
         return json()
       },
-      ...(input.encoder === 'both' ? { jsResults: formatRows(rows, q.schema) } : {}),
-      rowCount: rows.length,
+      ...(encoder === 'both' ? { jsResults: formatRows(rows, q.schema) } : {}),
+      rowCount,
       stats,
       render: q.render,
       deterministic: q.deterministic,

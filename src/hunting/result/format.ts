@@ -156,17 +156,18 @@ export function formatRows(
 
 /**
  * The JSON text of a `Results` array in pieces, so a large result is never copied into one string on the
- * way to the socket: `[` + `parts.join(',')` + `]` (parts are row texts or runs of rows); `length` is the
- * length of that text.
+ * way to the socket: `[` + the parts joined by `,` + `]` (parts are row texts, runs of rows, or UTF-8
+ * chunks of runs of rows); `length` is the length of that text (UTF-16 units for string parts, bytes
+ * for Buffer parts; the same for ASCII).
  */
 export interface JsonArrayText {
-  parts: string[]
+  parts: (string | Buffer)[]
   length: number
 }
 
 /** The text of a `JsonArrayText` as one string. */
 export function joinJsonArray(t: JsonArrayText): string {
-  return `[${t.parts.join(',')}]`
+  return `[${t.parts.map((p) => (typeof p === 'string' ? p : p.toString('utf8'))).join(',')}]`
 }
 
 /**
@@ -194,4 +195,131 @@ export function rowsJson(
     parts[r] = s
   }
   return { parts, length }
+}
+
+/** One value's JSON from its PostgreSQL text output (null for SQL NULL); see `TextRowsWriter`. */
+type TextEncoder = (v: string | null) => string
+
+const PG_TIMESTAMP = /^(\d{4,}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?: BC)?$/
+
+/**
+ * `timestamp` text (`YYYY-MM-DD HH:MI:SS[.f…]`, DateStyle ISO) → `"YYYY-MM-DDTHH:MI:SS.fffffffZ"`, the
+ * text the 'js' and 'sql' encoders send (`to_char(…, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` plus Kusto's
+ * seventh digit): always seven fractional digits; infinities, which to_char prints as NULL, as null.
+ */
+const datetimeText: TextEncoder = (v) => {
+  if (v === null) return 'null'
+  const n = v.length
+  // The common case, years 1000–9999: `2026-11-29 21:30:00` or with `.f` … `.ffffff`.
+  const last = v.charCodeAt(n - 1)
+  if (
+    n >= 19 &&
+    n <= 26 &&
+    v.charCodeAt(10) === 32 &&
+    (n === 19 || (n > 20 && v.charCodeAt(19) === 46)) &&
+    last >= 48 &&
+    last <= 57
+  )
+    return `"${v.slice(0, 10)}T${v.slice(11, 19)}.${n === 19 ? '000000' : v.slice(20).padEnd(6, '0')}0Z"`
+  const m = PG_TIMESTAMP.exec(v)
+  if (m) return `"${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(6, '0')}0Z"`
+  if (v === 'infinity' || v === '-infinity') return 'null'
+  return JSON.stringify(wireValue(v, 'datetime'))
+}
+
+const stringText: TextEncoder = (v) => (v === null ? '""' : JSON.stringify(v))
+
+/** Integers print as JSON numbers; beyond 15 digits through a double, as `wireValue` does. */
+const integerText: TextEncoder = (v) =>
+  v === null ? 'null' : v.length <= 15 ? v : JSON.stringify(wireValue(Number(v), 'long'))
+
+const numberText: TextEncoder = (v) => (v === null ? 'null' : JSON.stringify(wireValue(Number(v), 'real')))
+
+const boolText: TextEncoder = (v) => (v === null ? 'null' : v === 't' ? 'true' : 'false')
+
+function textEncoderFor(type: KustoTypeName): TextEncoder {
+  switch (type) {
+    case 'string':
+    case 'guid':
+      return stringText
+    case 'datetime':
+      return datetimeText
+    case 'long':
+    case 'int':
+      return integerText
+    case 'real':
+    case 'decimal':
+      return numberText
+    case 'bool':
+      return boolText
+    case 'timespan':
+      return (v) => JSON.stringify(wireValue(v === null ? null : Number(v), 'timespan'))
+    case 'dynamic':
+      return (v) => JSON.stringify(wireValue(v, 'dynamic'))
+  }
+}
+
+/** Thrown by `TextRowsWriter.row` when the text would pass the size limit. */
+export class ResultTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`The result exceeds the size limit of ${limit} bytes`)
+  }
+}
+
+const CHUNK_BYTES = 1 << 20
+
+/**
+ * The `Results` array written from rows whose values arrive as text (the 'text' encoder,
+ * `Db.streamText`): each row's JSON object (keys in schema order, values exactly as the 'js' and 'sql'
+ * encoders write them) goes straight into UTF-8 chunks of about 1 MiB as it arrives, so the work
+ * overlaps with the database producing the next rows and no row objects or row strings are kept. The
+ * parts of the result are the chunks (each a run of whole rows joined by commas). `row` throws
+ * `ResultTooLarge` when the text would exceed `limit` bytes.
+ */
+export class TextRowsWriter {
+  readonly #keys: string[]
+  readonly #encoders: TextEncoder[]
+  readonly #limit: number
+  readonly #parts: Buffer[] = []
+  #chunk = Buffer.allocUnsafe(0)
+  #at = 0
+  #length = 2
+  #rows = 0
+
+  constructor(schema: readonly ResultColumn[], limit: number) {
+    this.#keys = schema.map((c, i) => `${i ? ',' : '{'}${JSON.stringify(c.name)}:`)
+    this.#encoders = schema.map((c) => textEncoderFor(c.type))
+    this.#limit = limit
+  }
+
+  row(values: readonly (string | null)[]): void {
+    const keys = this.#keys
+    const enc = this.#encoders
+    let s = keys.length ? '' : '{'
+    for (let i = 0; i < keys.length; i++) s += keys[i]! + enc[i]!(values[i] ?? null)
+    s += '}'
+    const sep = this.#rows ? 1 : 0
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.#chunk.length - this.#at < s.length * 3 + 1) this.#next(s.length * 3 + 1)
+    if (this.#at > 0) this.#chunk[this.#at++] = 0x2c // ,
+    const bytes = this.#chunk.write(s, this.#at)
+    this.#length += bytes + sep
+    if (this.#length > this.#limit) throw new ResultTooLarge(this.#limit)
+    this.#at += bytes
+    this.#rows++
+  }
+
+  #next(need: number): void {
+    if (this.#at > 0) this.#parts.push(this.#chunk.subarray(0, this.#at))
+    this.#chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need))
+    this.#at = 0
+  }
+
+  /** The rows written so far as the parts of the `Results` array. */
+  finish(): JsonArrayText {
+    if (this.#at > 0) this.#parts.push(this.#chunk.subarray(0, this.#at))
+    this.#chunk = Buffer.allocUnsafe(0)
+    this.#at = 0
+    return { parts: this.#parts, length: this.#rows ? this.#length : 2 }
+  }
 }

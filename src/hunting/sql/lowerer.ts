@@ -79,10 +79,11 @@ export interface LowerOptions {
 export const ORD = '__ord'
 
 /**
- * Who writes the result rows' JSON: the JS formatter over c0..cn ('js'), the database ('sql'), or both in
- * one statement ('both'; tests compare them). See `Lowerer.finish`.
+ * Who writes the result rows' JSON: the JS formatter over c0..cn ('js'), the database ('sql'), JS from
+ * each value's text as the rows stream in ('text', PostgreSQL: `Db.streamText` + `TextRowsWriter`), or
+ * 'sql' and 'js' in one statement ('both'; tests compare them). See `Lowerer.finish`.
  */
-export type RowEncoder = 'js' | 'sql' | 'both'
+export type RowEncoder = 'js' | 'sql' | 'text' | 'both'
 
 /**
  * The SQL form of row JSON: text segments `j0..jk` (k = `encoded.length`) with, between segment i and
@@ -299,6 +300,9 @@ export class Lowerer {
    * - 'js': the columns `c0..cn` in wire-friendly SQL form (`wire`), formatted by `result/format.ts`;
    * - 'sql': each row's JSON object as text, written by the database (`rowJson`): segments `j0..jk` with
    *   the `c<i>` values of the columns it cannot print exactly between them;
+   * - 'text': the columns `c0..cn` in their plain SQL form (`textWire`: datetimes and strings as they
+   *   are, no per-value formatting in the database), each read as text and written as JSON by
+   *   `TextRowsWriter`;
    * - 'both': the segments and every `c<i>` (tests compare the two encodings on the same rows).
    */
   finish(
@@ -318,10 +322,11 @@ export class Lowerer {
     const st = this.tabular(q.result)
     const direct = this.takeDirectRead(st)
     const out = st.cols.map((c, i) => ({ ...c, sql: `c${i}` }))
-    const values = st.cols.map((c, i) => sql`${this.wire(ident(c.sql), c.type)} AS ${ident(`c${i}`)}`)
+    const wire = (x: SqlNode, t: KType) => (encoder === 'text' ? this.textWire(x, t) : this.wire(x, t))
+    const values = st.cols.map((c, i) => sql`${wire(ident(c.sql), c.type)} AS ${ident(`c${i}`)}`)
     let items = values
     let rowJson: RowJsonShape | null = null
-    if (encoder !== 'js') {
+    if (encoder === 'sql' || encoder === 'both') {
       const j = this.rowJson(st.cols)
       rowJson = j.shape
       items = [
@@ -409,6 +414,14 @@ export class Lowerer {
     parts.push(param(cols.length ? '}' : '{}', 'string'))
     segments.push(this.d.concatText(parts))
     return { segments, shape: { encoded } }
+  }
+
+  /**
+   * A value's SQL form for the 'text' encoder: as it is, but dynamic as JSON text (`TextRowsWriter`
+   * reads the engine's text output of each type).
+   */
+  textWire(x: SqlNode, t: KType): SqlNode {
+    return t === 'dynamic' ? sql`CAST(${x} AS ${raw(this.d.types.string)})` : x
   }
 
   /** Converts a value to its wire-friendly SQL form (datetimes as text with µs, dynamic as JSON text). */

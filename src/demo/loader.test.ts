@@ -50,6 +50,15 @@ for (const backend of backends)
       for (const t of huntingTables) assert.equal(stored[t.name], first.counts[t.name], t.name)
       assert.equal(stored.machines, 3)
       assert.ok(stored.alerts! > 0 && stored.alert_evidence! > stored.alerts!)
+      if (db.dialect === 'postgres') {
+        // Statistics are gathered right after the load (ANALYZE, not autovacuum's later auto-analyze).
+        const analyzed = await db.query<{ relname: string }>(
+          `SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND last_analyze IS NOT NULL`,
+        )
+        const names = new Set(analyzed.map((r) => r.relname))
+        for (const t of huntingTables)
+          if (first.counts[t.name]) assert.ok(names.has(t.name), `${t.name} analyzed after the load`)
+      }
       const second = await ensureDemo(db, opts)
       assert.equal(second.action, 'present')
       assert.deepEqual(await counts(db, first.tenantId), stored)

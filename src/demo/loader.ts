@@ -12,6 +12,7 @@ import { DEMO_STATE_TABLE } from './migrations.js'
 import { insertObservations } from './observations.js'
 import type { ColumnBatch } from './sink.js'
 import { DEMO_GENERATOR_VERSION } from './tenant.js'
+import { quoteIdent } from '../sql/quote.js'
 
 export interface DemoLoadOptions {
   seed: number
@@ -238,6 +239,14 @@ export async function ensureDemo(db: Db, o: DemoLoadOptions): Promise<DemoLoadOu
     ...(o.batchRows ? { batchRows: o.batchRows } : {}),
   })
   const result = await streamHunting(db, gen, o, tenantId, owner)
+  // PostgreSQL plans from table statistics, which autovacuum gathers only some time after a bulk load:
+  // the first hunts after a fresh load would be planned on empty-table estimates (a corpus join planned
+  // that way ran into the time limit). DuckDB keeps its statistics as it loads.
+  if (db.dialect === 'postgres') {
+    const t0 = performance.now()
+    for (const table of result.counts.keys()) await db.execute(`ANALYZE ${quoteIdent(table)}`)
+    o.log.info({ demo: { analyzeMs: Math.round(performance.now() - t0) } }, 'demo: table statistics gathered')
+  }
   const counts = Object.fromEntries(result.counts)
   const rows = [...result.counts.values()].reduce((a, b) => a + b, 0)
   const done = await db.transaction(async (tx) => {

@@ -20,7 +20,21 @@ const K = '__k'
  *
  * Applies only to one `by` key that is a plain column and one row picker whose value is a plain column,
  * straight over a table scan (no `where`/`take` fused into it) whose columns are read unchanged, and only
- * when the catalogue's PostgreSQL indexes hold (TenantId, k, v). The SQL:
+ * when the catalogue's PostgreSQL indexes hold (TenantId, k, v). Where values cannot be null (a Timestamp
+ * value under the time window — the API's normal case) and without a device scope, one index descent per
+ * key (arg_max; arg_min walks up: `k > w.k`, `ORDER BY k ASC, v ASC`):
+ *
+ *   WITH RECURSIVE walk(k, a0, …) AS (
+ *       (SELECT k, v AS a0, … FROM scan WHERE k > '' ORDER BY k DESC, v DESC LIMIT 1)
+ *     UNION ALL SELECT p.* FROM walk CROSS JOIN LATERAL
+ *       (SELECT k, v AS a0, … FROM scan WHERE k < walk.k AND k > '' ORDER BY k DESC, v DESC LIMIT 1) p)
+ *   SELECT walk.k, walk.a0, … FROM walk
+ *   UNION ALL SELECT '', p.* FROM (the best of the probes k = '' and k IS NULL) p
+ *
+ * Each step is one backward descent that lands on the newest row of the next lower key (the index
+ * order is (k, v); TenantId is fixed by equality), so the picked row rides along the recursion, which
+ * ends when a step finds no row. Otherwise (values can be null, or a device scope) the keys are walked
+ * first, then probed one by one — two descents per key:
  *
  *   WITH RECURSIVE walk(k) AS (SELECT min(k) FROM scan
  *     UNION ALL SELECT (SELECT min(k) FROM scan WHERE k > walk.k) FROM walk WHERE walk.k IS NOT NULL)
@@ -30,18 +44,23 @@ const K = '__k'
  *   UNION ALL SELECT '', p.* FROM (the best of the probes k = '' and k IS NULL) p
  *
  * plus, where values can be null (no time window on a Timestamp value), a `v IS NULL` probe per key
- * merged by `ORDER BY v DESC NULLS LAST LIMIT 1`.
+ * merged by `ORDER BY v DESC NULLS LAST LIMIT 1` (a row without a value is picked only when its group has
+ * no other; the backward index order puts a key's NULL values first, so the arg_max walk cannot).
  *
  * `scan` is the table scan's own CTE, inlined into every reference (`NOT MATERIALIZED`), so every probe
- * carries its tenant, time-window and device-scope conditions. The KQL semantics kept:
- * - NULL and '' are one string group (the null group of other key types is NULL): the walk's `min`/`>`
- *   skip NULLs, so that group is probed on its own, once, outside the per-key loop;
+ * and step carries its tenant, time-window and device-scope conditions. The KQL semantics kept:
+ * - NULL and '' are one string group (the null group of other key types is NULL): the walks skip it
+ *   (`k > ''` for strings, `k IS NOT NULL` or `min`/`>` otherwise), so that group is probed on its own,
+ *   once, outside the per-key loop;
  * - rows with a null value are picked only when the group has no other (DESC/ASC NULLS LAST);
  * - with a device scope and key DeviceId the keys are the visible device ids instead of a walk (each
  *   probe still filters by the scope), so no probe scans other devices' index entries;
- * - stable mode breaks ties by every picked value, as the generic lowering does.
- * The walk's `min(k)` probes also apply the time window, so with rows kept past the window a probe reads
- * the index entries of a key older than the window before it finds one inside it.
+ * - stable mode breaks ties by every picked value, as the generic lowering does: in the probes, the
+ *   merge and the one-descent steps (there PostgreSQL sorts each step's rows of equal (k, v) on top of the
+ *   index order — an Incremental Sort that reads the tied rows and one more).
+ * Every walk step also applies the time window, so with rows kept past the window a step reads the index
+ * entries of a key older than the window before it finds one inside it (the one-descent arg_max walk:
+ * only for keys with no row inside the window; arg_min reads each key's older entries first).
  */
 export function lowerLooseArgPick(s: Summarize, lx: Lowerer): Stage | null {
   const fit = looseShape(s, lx)
@@ -58,7 +77,7 @@ export function lowerLooseArgPick(s: Summarize, lx: Lowerer): Stage | null {
   const values: IrExpr[] = [picker.args[0]!, ...picker.extra!]
   const picked = values.map((e, i) => sql`${lx.copyOrExpr(e, input, cx)} AS ${ident(`a${i}`)}`)
   const dir = picker.fn === 'arg_max' ? 'DESC' : 'ASC'
-  // Stable mode: ties broken by every picked value (as in summarize.ts), inside the probes and the merge.
+  // Stable mode: ties broken by every picked value (as in summarize.ts), in the probes, merge and steps.
   const ties = (read: (i: number) => SqlNode): SqlNode[] =>
     lx.opts.stable ? values.slice(1).map((e, j) => tieKey(read(j + 1), e.type, lx)) : []
   const probeTies = ties((i) => lx.expr(values[i]!, cx))
@@ -83,21 +102,40 @@ export function lowerLooseArgPick(s: Summarize, lx: Lowerer): Stage | null {
       : sql`(SELECT * FROM (${list(probes, ' UNION ALL ')}) AS q ORDER BY ${list(merged)} LIMIT 1)`
   }
   const ids = fit.storedKey === 'DeviceId' ? scopeDeviceIds(lx) : null
-  const walked = ids
-    ? sql`SELECT DISTINCT x AS ${ident(K)} FROM (${ids}) AS d(x)`
-    : sql`SELECT min(${k}) FROM ${input.from} UNION ALL SELECT (SELECT min(${k}) FROM ${input.from} WHERE ${k} > r.${ident(K)}) FROM "__walk" AS r WHERE r.${ident(K)} IS NOT NULL`
-  const outputs = (key: SqlNode) =>
+  const outputs = (key: SqlNode, from: string) =>
     list(
       cols.map((c, i) =>
-        i === 0 ? sql`${key} AS ${ident(c.sql)}` : sql`p.${ident(`a${i - 1}`)} AS ${ident(c.sql)}`,
+        i === 0 ? sql`${key} AS ${ident(c.sql)}` : sql`${ident(`a${i - 1}`, from)} AS ${ident(c.sql)}`,
       ),
     )
-  // Non-null keys one probe each; the null group (NULL and '' for strings) on its own, probed once.
-  const perKey = sql`SELECT ${outputs(sql`w.${ident(K)}`)} FROM "__walk" AS w CROSS JOIN LATERAL ${best([sql`${k} = w.${ident(K)}`])} AS p WHERE w.${ident(K)} IS NOT NULL${stringKey ? sql` AND w.${ident(K)} <> ''` : sql``}`
+  // The null group (NULL and '' for strings) on its own, probed once: the walks below never visit it.
   const nullGroup = stringKey
-    ? sql`SELECT ${outputs(sql`''`)} FROM ${best([sql`${k} = ''`, sql`${k} IS NULL`])} AS p`
-    : sql`SELECT ${outputs(sql`CAST(NULL AS ${raw(lx.d.types[keyType])})`)} FROM ${best([sql`${k} IS NULL`])} AS p`
-  const body = sql`WITH RECURSIVE "__walk"(${ident(K)}) AS (${walked}) ${perKey} UNION ALL ${nullGroup}`
+    ? sql`SELECT ${outputs(sql`''`, 'p')} FROM ${best([sql`${k} = ''`, sql`${k} IS NULL`])} AS p`
+    : sql`SELECT ${outputs(sql`CAST(NULL AS ${raw(lx.d.types[keyType])})`, 'p')} FROM ${best([sql`${k} IS NULL`])} AS p`
+  const w = (col: string) => ident(col, 'w')
+  let walk: SqlNode
+  // With a device scope the keys are the visible ids, already one probe each.
+  if (!nullValues && !ids) {
+    // One descent per key: ordered by (k, v) both in the pick's direction, each step's first row is the
+    // picked row of the next key, carried through the recursion (ends when a step finds no row).
+    const next = picker.fn === 'arg_max' ? '<' : '>'
+    const order = [sql`${k} ${raw(dir)}`, sql`${v} ${raw(dir)}`, ...probeTies]
+    const step = (cond: SqlNode) =>
+      sql`SELECT ${list([sql`${k} AS ${ident(K)}`, ...picked])} FROM ${input.from} WHERE ${cond} ORDER BY ${list(order)} LIMIT 1`
+    // Keys past the null group: > '' for strings (also a bound of the descending walk), else not NULL.
+    const visible = stringKey ? sql`${k} > ''` : sql`${k} IS NOT NULL`
+    const stepCond = sql`${k} ${raw(next)} ${w(K)}${stringKey ? sql` AND ${visible}` : sql``}`
+    const names = list([ident(K), ...values.map((_, i) => ident(`a${i}`))])
+    walk = sql`WITH RECURSIVE "__walk"(${names}) AS ((${step(visible)}) UNION ALL SELECT p.* FROM "__walk" AS w CROSS JOIN LATERAL (${step(stepCond)}) AS p) SELECT ${outputs(w(K), 'w')} FROM "__walk" AS w`
+  } else {
+    // Values can be null (or the keys are the visible device ids): the keys first, one descent each,
+    // then per key the best-row probes.
+    const walked = ids
+      ? sql`SELECT DISTINCT x AS ${ident(K)} FROM (${ids}) AS d(x)`
+      : sql`SELECT min(${k}) FROM ${input.from} UNION ALL SELECT (SELECT min(${k}) FROM ${input.from} WHERE ${k} > r.${ident(K)}) FROM "__walk" AS r WHERE r.${ident(K)} IS NOT NULL`
+    walk = sql`WITH RECURSIVE "__walk"(${ident(K)}) AS (${walked}) SELECT ${outputs(w(K), 'p')} FROM "__walk" AS w CROSS JOIN LATERAL ${best([sql`${k} = ${w(K)}`])} AS p WHERE ${w(K)} IS NOT NULL${stringKey ? sql` AND ${w(K)} <> ''` : sql``}`
+  }
+  const body = sql`${walk} UNION ALL ${nullGroup}`
   return lx.addCte(body, cols, false)
 }
 

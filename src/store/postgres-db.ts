@@ -126,7 +126,9 @@ class PgBase {
     const pool = this.q as pg.Pool
     const client = 'release' in this.q ? this.q : await pool.connect()
     const pid = (client as unknown as { processID: number }).processID
+    let cancelSent = false
     const onAbort = () => {
+      cancelSent = true
       void pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined)
     }
     opts.signal.addEventListener('abort', onAbort, { once: true })
@@ -135,7 +137,9 @@ class PgBase {
       return await client.query({ text: sql, values: params.map(toParam), types }).catch(wrap)
     } finally {
       opts.signal.removeEventListener('abort', onAbort)
-      if (client !== this.q) client.release()
+      // A cancel request may still be on its way when the statement ends anyway: that connection is
+      // closed, not pooled, so the cancel cannot hit the next statement run on it.
+      if (client !== this.q) client.release(cancelSent)
     }
   }
 }
@@ -268,7 +272,9 @@ export class PostgresDb extends PgBase implements Db {
       return rows
     } finally {
       opts?.signal?.removeEventListener('abort', cancel)
-      client.release()
+      // After a cancel request the connection is closed rather than pooled: the request may arrive after
+      // the statement ended (the rows were all sent) and would cancel the next statement on it.
+      client.release(cancelled)
     }
   }
 

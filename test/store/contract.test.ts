@@ -376,6 +376,27 @@ for (const backend of backends) {
         },
       ))
 
+    it('a cancel request that arrives after the statement ended does not cancel the next statement', (t) =>
+      withDb(
+        () => backend.open(),
+        async (db) => {
+          if (!db.streamText) return t.skip('this store has no streamText (DuckDB)')
+          const refused = new Error('enough')
+          // The callback refuses the last row: the statement has already ended when the cancel request
+          // arrives. The statement run right after must not be the one it cancels (with the connection
+          // put back in the pool, 2 in 5 were here).
+          for (let i = 0; i < 10; i++) {
+            await assert.rejects(
+              db.streamText('SELECT g FROM generate_series(1, 3) g', [], (v) => {
+                if (v[0] === '3') throw refused
+              }),
+              (err) => err === refused,
+            )
+            assert.deepEqual(await db.query('SELECT pg_sleep(0.2) IS NOT NULL AS slept'), [{ slept: true }])
+          }
+        },
+      ))
+
     it('runs reads side by side: a fast query finishes while a slow one runs; cancelling one query leaves the others running', () =>
       withDb(
         () => backend.open(),

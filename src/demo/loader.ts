@@ -5,6 +5,7 @@ import { allEntities } from '../schema/entities/index.js'
 import type { EntityDef, FieldDef } from '../schema/catalogue-types.js'
 import { demoTenantId } from '../schema/demo-tenant.js'
 import { huntingTables } from '../schema/hunting-tables.js'
+import { quoteIdent } from '../sql/quote.js'
 import type { BulkBatch, BulkWriter, Db, SqlValue } from '../store/db.js'
 import type { EntityTableRows } from './entities.js'
 import { generateDemo, isProgress, type GenerateResult } from './generate.js'
@@ -12,7 +13,6 @@ import { DEMO_STATE_TABLE } from './migrations.js'
 import { insertObservations } from './observations.js'
 import type { ColumnBatch } from './sink.js'
 import { DEMO_GENERATOR_VERSION } from './tenant.js'
-import { quoteIdent } from '../sql/quote.js'
 
 export interface DemoLoadOptions {
   seed: number

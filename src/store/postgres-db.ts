@@ -47,6 +47,26 @@ const types = {
 /** Every value as PostgreSQL's text output (`Db.streamText`). */
 const textTypes = { getTypeParser: () => (v: string) => v }
 
+/**
+ * Cancels what `client` runs through another pooled connection (one request at most). `sent` tells the
+ * caller to close that connection rather than pool it: the request may land after the statement ended
+ * on its own and would cancel the next statement on it.
+ */
+function backendCanceller(pool: pg.Pool, client: pg.PoolClient) {
+  const pid = (client as unknown as { processID: number }).processID
+  let sent = false
+  return {
+    cancel: () => {
+      if (sent) return
+      sent = true
+      void pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined)
+    },
+    get sent() {
+      return sent
+    },
+  }
+}
+
 function toParam(v: SqlValue): unknown {
   if (typeof v === 'bigint') return v.toString()
   if (Array.isArray(v)) return JSON.stringify(v)
@@ -125,21 +145,14 @@ class PgBase {
     // Cancellation: run on a dedicated client and cancel its backend when the signal fires.
     const pool = this.q as pg.Pool
     const client = 'release' in this.q ? this.q : await pool.connect()
-    const pid = (client as unknown as { processID: number }).processID
-    let cancelSent = false
-    const onAbort = () => {
-      cancelSent = true
-      void pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined)
-    }
-    opts.signal.addEventListener('abort', onAbort, { once: true })
+    const canceller = backendCanceller(pool, client)
+    opts.signal.addEventListener('abort', canceller.cancel, { once: true })
     try {
       if (opts.signal.aborted) throw new BulwarkError(408, 'QueryCancelled', 'The query was cancelled')
       return await client.query({ text: sql, values: params.map(toParam), types }).catch(wrap)
     } finally {
-      opts.signal.removeEventListener('abort', onAbort)
-      // A cancel request may still be on its way when the statement ends anyway: that connection is
-      // closed, not pooled, so the cancel cannot hit the next statement run on it.
-      if (client !== this.q) client.release(cancelSent)
+      opts.signal.removeEventListener('abort', canceller.cancel)
+      if (client !== this.q) client.release(canceller.sent)
     }
   }
 }
@@ -228,13 +241,8 @@ export class PostgresDb extends PgBase implements Db {
   ): Promise<number> {
     if (opts?.signal?.aborted) throw new BulwarkError(408, 'QueryCancelled', 'The query was cancelled')
     const client = await this.pool.connect()
-    const pid = (client as unknown as { processID: number }).processID
-    let cancelled = false
-    const cancel = () => {
-      if (cancelled) return
-      cancelled = true
-      void this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined)
-    }
+    const canceller = backendCanceller(this.pool, client)
+    const cancel = canceller.cancel
     let failed = false
     let failure: unknown
     let rows = 0
@@ -272,9 +280,7 @@ export class PostgresDb extends PgBase implements Db {
       return rows
     } finally {
       opts?.signal?.removeEventListener('abort', cancel)
-      // After a cancel request the connection is closed rather than pooled: the request may arrive after
-      // the statement ended (the rows were all sent) and would cancel the next statement on it.
-      client.release(cancelled)
+      client.release(canceller.sent)
     }
   }
 

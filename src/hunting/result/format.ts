@@ -209,18 +209,6 @@ const PG_TIMESTAMP = /^(\d{4,}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?: BC
  */
 const datetimeText: TextEncoder = (v) => {
   if (v === null) return 'null'
-  const n = v.length
-  // The common case, years 1000–9999: `2026-11-29 21:30:00` or with `.f` … `.ffffff`.
-  const last = v.charCodeAt(n - 1)
-  if (
-    n >= 19 &&
-    n <= 26 &&
-    v.charCodeAt(10) === 32 &&
-    (n === 19 || (n > 20 && v.charCodeAt(19) === 46)) &&
-    last >= 48 &&
-    last <= 57
-  )
-    return `"${v.slice(0, 10)}T${v.slice(11, 19)}.${n === 19 ? '000000' : v.slice(20).padEnd(6, '0')}0Z"`
   const m = PG_TIMESTAMP.exec(v)
   if (m) return `"${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(6, '0')}0Z"`
   if (v === 'infinity' || v === '-infinity') return 'null'
@@ -320,6 +308,6 @@ export class TextRowsWriter {
     if (this.#at > 0) this.#parts.push(this.#chunk.subarray(0, this.#at))
     this.#chunk = Buffer.allocUnsafe(0)
     this.#at = 0
-    return { parts: this.#parts, length: this.#rows ? this.#length : 2 }
+    return { parts: this.#parts, length: this.#length }
   }
 }

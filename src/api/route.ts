@@ -33,7 +33,10 @@ export interface RouteSpec {
   /** Mutating routes are audited; `targetParam` names the path parameter holding the target id. */
   audit?: { targetType: string; targetParam?: string }
   bodyLimit?: number
-  /** GET responses are cached briefly (read-cache.ts) unless this is false. */
+  /**
+   * GET responses are cached briefly (read-cache.ts) unless this is false. On other methods false says
+   * the route writes nothing (a query sent as POST): its calls leave the tenant's cached reads alone.
+   */
   cache?: false
   handler(call: Call): Promise<unknown>
 }
@@ -88,6 +91,7 @@ function cacheOnSend(deps: ApiDeps, spec: RouteSpec): OnSend | null {
       return payload
     }
   }
+  if (spec.cache === false) return null
   // Any write through this node makes the tenant's cached reads stale before its response leaves.
   return async (req, _reply, payload) => {
     try {

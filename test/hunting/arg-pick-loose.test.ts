@@ -215,6 +215,10 @@ describe('loose index scan for arg_max/arg_min by a key (PostgreSQL lowering)', 
         assert.ok(!walk.includes(KEY_WALK), `${q}: no min(k) walk`)
         assert.ok(walk.includes(`ORDER BY "DeviceId" ${dir}, "Timestamp" ${dir}`), `${q}: the walk's order`)
         assert.ok(walk.includes(`"DeviceId" ${fn === 'arg_max' ? '<' : '>'} w."__k"`), `${q}: the step`)
+        // The steps carry the picked row's location only; each picked row is read once by it at the end.
+        assert.ok(walk.includes('ctid AS "__rowid"'), `${q}: the scan adds the row location`)
+        assert.ok(walk.includes('"__walk"("__k", "__r")'), `${q}: the walk carries key and location`)
+        assert.ok(walk.includes('WHERE "__rowid" = w."__r"'), `${q}: the fetch by location`)
         // Null values possible (no window), or the keys are the visible device ids: two descents per key.
         assert.ok(pgSql(q, scopes.all!, stable).includes(KEY_WALK), `${q}: no window`)
         const scoped = pgSql(q, scopes['devices+window']!, stable)

@@ -172,6 +172,15 @@ for (const store of stores) {
       }
     })
 
+    test("a hunting query writes nothing: the tenant's cached reads stay valid", async () => {
+      const cache = server.app.mdeApi.deps.cache
+      const before = cache.generation(creds.tenantId)
+      const q = { Query: 'DeviceInfo | take 1' }
+      assert.equal((await post('/api/advancedqueries/run', q, tokens.app)).status, 200)
+      assert.equal((await post('/api/advancedhunting/run', q, tokens.xdr)).status, 200)
+      assert.equal(cache.generation(creds.tenantId), before)
+    })
+
     test('MDE and XDR responses have the documented shape', async () => {
       const expected = shape(fixture('advanced-hunting-xdr-response-with-stats.json'))
       for (const path of ['/api/advancedqueries/run', '/api/advancedhunting/run']) {

@@ -367,19 +367,25 @@ for (const b of backends) {
     for (const encoder of ['sql', 'js', 'text'] as const)
       test(`a result over the size limit answers 400 (encoder ${encoder})`, async (t) => {
         if (encoder === 'text' && !db.streamText) return t.skip('the store does not stream text')
-        const q = `datatable(s:string)["abc", "def", "ghi"] | sort by s asc`
-        const full = await kql(db, q, { encoder })
-        assert.ok(full.ok)
-        if (!full.ok) return
-        const size = full.resultsJson.length
-        assert.equal(full.stats.dataset_statistics[0]!.table_size, size)
-        const at = await kql(db, q, { encoder, resultBytesLimit: size })
-        assert.ok(at.ok, 'a result of exactly the limit is sent')
-        const over = await kql(db, q, { encoder, resultBytesLimit: size - 1 })
-        assert.equal(over.ok, false)
-        if (!over.ok) {
-          assert.equal(over.status, 400)
-          assert.match(over.message, /exceeds the size limit of \d+ bytes/)
+        // ASCII, then text whose UTF-8 is longer than its UTF-16 (2 and 3 bytes per unit): the limit and
+        // `Stats` count bytes on every path.
+        for (const q of [
+          `datatable(s:string)["abc", "def", "ghi"] | sort by s asc`,
+          `datatable(s:string)["检测到", "ünïcödé", "日本語のテキスト"] | sort by s asc`,
+        ]) {
+          const full = await kql(db, q, { encoder })
+          assert.ok(full.ok, q)
+          if (!full.ok) return
+          const size = Buffer.byteLength(full.resultsJson)
+          assert.equal(full.stats.dataset_statistics[0]!.table_size, size, q)
+          const at = await kql(db, q, { encoder, resultBytesLimit: size })
+          assert.ok(at.ok, `a result of exactly the limit is sent: ${q}`)
+          const over = await kql(db, q, { encoder, resultBytesLimit: size - 1 })
+          assert.equal(over.ok, false, q)
+          if (!over.ok) {
+            assert.equal(over.status, 400)
+            assert.match(over.message, /exceeds the size limit of \d+ bytes/)
+          }
         }
       })
   })

@@ -90,7 +90,7 @@ test('rows keep the schema order, odd column names, and chunk boundaries', () =>
 })
 
 test('no rows, and no columns', () => {
-  assert.deepEqual(write([col('a', 'long')], []), { parts: [], length: 2 })
+  assert.deepEqual(write([col('a', 'long')], []), { parts: [], length: 2, bytes: [] })
   assert.equal(joinJsonArray(write([], [[], []])), '[{},{}]')
 })
 

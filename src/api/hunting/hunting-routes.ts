@@ -182,11 +182,11 @@ export function graphResponseBody(out: RunQueryOutcome & { ok: true }): Buffer {
  */
 export function jsonBody(head: string, array: JsonArrayText, tail: string): Buffer {
   const { parts } = array
-  const sizes = new Array<number>(parts.length)
+  const sizes = array.bytes ?? new Array<number>(parts.length)
   let size = Buffer.byteLength(head) + Buffer.byteLength(tail) + 2 + Math.max(0, parts.length - 1)
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!
-    size += sizes[i] = typeof p === 'string' ? Buffer.byteLength(p) : p.length
+    size += array.bytes ? sizes[i]! : (sizes[i] = typeof p === 'string' ? Buffer.byteLength(p) : p.length)
   }
   const buf = Buffer.allocUnsafe(size)
   let at = buf.write(head, 0)
@@ -222,6 +222,8 @@ export function huntingRouteSpecs(deps: HuntingRouteDeps): RouteSpec[] {
       url: '/advancedqueries/run',
       operation: HUNTING_FAMILY,
       requirement: MDE_REQUIREMENT,
+      // A query: it writes nothing, so the tenant's cached reads stay valid.
+      cache: false,
       handler: async (call) =>
         call.reply.header('content-type', JSON_TYPE).send(
           mdeResponseBody(
@@ -237,6 +239,7 @@ export function huntingRouteSpecs(deps: HuntingRouteDeps): RouteSpec[] {
       operation: 'advancedHunting.run',
       family: HUNTING_FAMILY,
       requirement: XDR_REQUIREMENT,
+      cache: false,
       handler: async (call) =>
         call.reply.header('content-type', JSON_TYPE).send(
           mdeResponseBody(

@@ -123,18 +123,21 @@ const JSON_CHUNK_ROWS = 2000
 
 /**
  * The rows as the JSON text of the `Results` array (in runs of rows), or null when it would exceed
- * `limit` characters. Serialised in chunks of rows, so an oversized result stops early.
+ * `limit` UTF-8 bytes. Serialised in chunks of rows, so an oversized result stops early.
  */
 function resultsText(results: readonly Record<string, unknown>[], limit: number): JsonArrayText | null {
   const parts: string[] = []
+  const bytes: number[] = []
   let length = 2
   for (let i = 0; i < results.length; i += JSON_CHUNK_ROWS) {
-    const s = JSON.stringify(results.slice(i, i + JSON_CHUNK_ROWS))
-    length += s.length - 2 + (i > 0 ? 1 : 0)
+    const s = JSON.stringify(results.slice(i, i + JSON_CHUNK_ROWS)).slice(1, -1)
+    const n = Buffer.byteLength(s)
+    length += n + (i > 0 ? 1 : 0)
     if (length > limit) return null
-    parts.push(s.slice(1, -1))
+    parts.push(s)
+    bytes.push(n)
   }
-  return { parts, length }
+  return { parts, length, bytes }
 }
 
 function tooLarge(limit: number): RunQueryOutcome {

@@ -2,7 +2,7 @@ import { huntingCatalogue } from '../catalogue/hunting-tables.js'
 import type { IrExpr, IrTabular, KType } from '../ir/ir.js'
 import type { Lowerer, Stage } from '../sql/lowerer.js'
 import { ident, list, raw, sql, type SqlNode } from '../sql/sql-tree.js'
-import { scanStoredColumn, scopeDeviceIds } from './scan.js'
+import { lowerScan, ROW_ID, scanStoredColumn, scopeDeviceIds } from './scan.js'
 
 type Summarize = IrTabular & { op: 'summarize' }
 
@@ -12,6 +12,7 @@ const KEY_TYPES: ReadonlySet<KType> = new Set<KType>(['string', 'guid', 'long', 
 const VALUE_TYPES: ReadonlySet<KType> = new Set<KType>(['datetime', 'long', 'int'])
 
 const K = '__k'
+const R = '__r'
 
 /**
  * `Table | summarize arg_max(v, …) by k` (or arg_min) as a loose index scan over the table's
@@ -66,7 +67,14 @@ export function lowerLooseArgPick(s: Summarize, lx: Lowerer): Stage | null {
   const fit = looseShape(s, lx)
   if (!fit) return null
   const { scan, picker, keyType } = fit
-  const input = lx.tabular(scan)
+  // The scan's time window (`Timestamp >= $min`) already excludes null Timestamps: no null-value probes.
+  const nullValues = !(fit.storedValue === 'Timestamp' && lx.opts.scope.minTimestampUs != null)
+  const ids = fit.storedKey === 'DeviceId' ? scopeDeviceIds(lx) : null
+  // One descent per key (below) where values cannot be null and without a device scope; the steps then
+  // carry the picked row's location where the dialect has one (fetched once per key at the end).
+  const oneDescent = !nullValues && !ids
+  const byRowId = oneDescent && lx.d.rowId !== ''
+  const input = byRowId ? lowerScan(scan, lx, { rowId: true }) : lx.tabular(scan)
   lx.inline(input)
   const cols = lx.allocate(s.columns)
   const cx = lx.scalarCx(lx.scopeOf(input))
@@ -84,8 +92,6 @@ export function lowerLooseArgPick(s: Summarize, lx: Lowerer): Stage | null {
   const probe = (cond: SqlNode, order: SqlNode[]) =>
     sql`(SELECT ${list(picked)} FROM ${input.from} WHERE ${cond}${order.length ? sql` ORDER BY ${list(order)}` : sql``} LIMIT 1)`
   const stringKey = keyType === 'string' || keyType === 'guid'
-  // The scan's time window (`Timestamp >= $min`) already excludes null Timestamps: no null-value probes.
-  const nullValues = !(fit.storedValue === 'Timestamp' && lx.opts.scope.minTimestampUs != null)
   const merged = [
     sql`q.${ident('a0')} ${raw(dir)} NULLS LAST`,
     ...ties((i) => (isText(values[i]!.type) ? sql`coalesce(q.${ident(`a${i}`)}, '')` : ident(`a${i}`, 'q'))),
@@ -101,7 +107,6 @@ export function lowerLooseArgPick(s: Summarize, lx: Lowerer): Stage | null {
       ? probes[0]!
       : sql`(SELECT * FROM (${list(probes, ' UNION ALL ')}) AS q ORDER BY ${list(merged)} LIMIT 1)`
   }
-  const ids = fit.storedKey === 'DeviceId' ? scopeDeviceIds(lx) : null
   const outputs = (key: SqlNode, from: string) =>
     list(
       cols.map((c, i) =>
@@ -115,18 +120,23 @@ export function lowerLooseArgPick(s: Summarize, lx: Lowerer): Stage | null {
   const w = (col: string) => ident(col, 'w')
   let walk: SqlNode
   // With a device scope the keys are the visible ids, already one probe each.
-  if (!nullValues && !ids) {
+  if (oneDescent) {
     // One descent per key: ordered by (k, v) both in the pick's direction, each step's first row is the
     // picked row of the next key, carried through the recursion (ends when a step finds no row).
     const next = picker.fn === 'arg_max' ? '<' : '>'
     const order = [sql`${k} ${raw(dir)}`, sql`${v} ${raw(dir)}`, ...probeTies]
+    const carried = byRowId ? [sql`${ident(ROW_ID)} AS ${ident(R)}`] : picked
     const step = (cond: SqlNode) =>
-      sql`SELECT ${list([sql`${k} AS ${ident(K)}`, ...picked])} FROM ${input.from} WHERE ${cond} ORDER BY ${list(order)} LIMIT 1`
+      sql`SELECT ${list([sql`${k} AS ${ident(K)}`, ...carried])} FROM ${input.from} WHERE ${cond} ORDER BY ${list(order)} LIMIT 1`
     // Keys past the null group: > '' for strings (also a bound of the descending walk), else not NULL.
     const visible = stringKey ? sql`${k} > ''` : sql`${k} IS NOT NULL`
     const stepCond = sql`${k} ${raw(next)} ${w(K)}${stringKey ? sql` AND ${visible}` : sql``}`
-    const names = list([ident(K), ...values.map((_, i) => ident(`a${i}`))])
-    walk = sql`WITH RECURSIVE "__walk"(${names}) AS ((${step(visible)}) UNION ALL SELECT p.* FROM "__walk" AS w CROSS JOIN LATERAL (${step(stepCond)}) AS p) SELECT ${outputs(w(K), 'w')} FROM "__walk" AS w`
+    const names = list([ident(K), ...(byRowId ? [ident(R)] : values.map((_, i) => ident(`a${i}`)))])
+    const steps = sql`WITH RECURSIVE "__walk"(${names}) AS ((${step(visible)}) UNION ALL SELECT p.* FROM "__walk" AS w CROSS JOIN LATERAL (${step(stepCond)}) AS p)`
+    // With row locations: each key's picked row read once, by its location (the walk's snapshot keeps it).
+    walk = byRowId
+      ? sql`${steps} SELECT ${outputs(w(K), 'p')} FROM "__walk" AS w CROSS JOIN LATERAL (SELECT ${list(picked)} FROM ${input.from} WHERE ${ident(ROW_ID)} = ${w(R)}) AS p`
+      : sql`${steps} SELECT ${outputs(w(K), 'w')} FROM "__walk" AS w`
   } else {
     // Values can be null (or the keys are the visible device ids): the keys first, one descent each,
     // then per key the best-row probes.

@@ -14,13 +14,14 @@ type Scan = IrTabular & { op: 'scan' }
  *
  * `fused` merges the operators right above the scan into its SELECT (where.ts, take.ts): `where`
  * predicates, evaluated on the table's own columns (each KQL column read as the scan computes it), and
- * a row limit — one CTE instead of one per operator, each listing every column; the database then has
+ * a row limit; `rowId` adds the stored row's location as the SQL column `ROW_ID` (where the dialect has
+ * one) — one CTE instead of one per operator, each listing every column; the database then has
  * less to plan on every run.
  */
 export function lowerScan(
   node: Scan,
   lx: Lowerer,
-  fused: { predicates?: readonly IrExpr[]; limit?: IrExpr } = {},
+  fused: { predicates?: readonly IrExpr[]; limit?: IrExpr; rowId?: boolean } = {},
 ): Stage {
   const table = storageTable(huntingCatalogue, node.table)
   const storage = table ? lx.opts.storageColumns(table) : undefined
@@ -55,11 +56,16 @@ export function lowerScan(
     where = sql`${where} AND (${cond})`
   }
   const limit = fused.limit ? sql` LIMIT ${lx.expr(fused.limit, cx)}` : sql``
+  // The row's location as one more SQL column (not a KQL column: not in `cols`), for a fetch by it.
+  if (fused.rowId && d.rowId) items.push(sql`${raw(d.rowId)} AS ${ident(ROW_ID)}`)
   const body = sql`SELECT ${list(items)} FROM ${ident(table)} WHERE ${where}${limit}`
   const stage = lx.addCte(body, cols, false)
   const n = fused.limit?.k === 'lit' ? Number(fused.limit.value) : NaN
   return n >= 0 && n <= SMALL_SCAN_LIMIT ? { ...stage, smallScanLimit: true } : stage
 }
+
+/** The column a scan lowered with `rowId` adds: the stored row's location (`SqlDialect.rowId`). */
+export const ROW_ID = '__rowid'
 
 /**
  * A `take` of at most this many rows fused into a scan makes the statement a small-LIMIT scan

@@ -157,12 +157,14 @@ export function formatRows(
 /**
  * The JSON text of a `Results` array in pieces, so a large result is never copied into one string on the
  * way to the socket: `[` + the parts joined by `,` + `]` (parts are row texts, runs of rows, or UTF-8
- * chunks of runs of rows); `length` is the length of that text (UTF-16 units for string parts, bytes
- * for Buffer parts; the same for ASCII).
+ * chunks of runs of rows); `length` is the size of that text in UTF-8 bytes (what the size limit and
+ * `Stats` count), `bytes` the UTF-8 size of each part where the producer measured it (the response
+ * writer reuses it instead of measuring again).
  */
 export interface JsonArrayText {
   parts: (string | Buffer)[]
   length: number
+  bytes?: number[]
 }
 
 /** The text of a `JsonArrayText` as one string. */
@@ -173,7 +175,7 @@ export function joinJsonArray(t: JsonArrayText): string {
 /**
  * The `Results` array from rows whose JSON the database wrote (`Lowerer.finish` with the 'sql' encoder):
  * each row is its segments j0..jk with the JSON of `wireValue` spliced in for the columns listed in
- * `shape.encoded`. Null when the text would exceed `limit` characters (stops at that row).
+ * `shape.encoded`. Null when the text would exceed `limit` UTF-8 bytes (stops at that row).
  */
 export function rowsJson(
   rows: readonly Record<string, unknown>[],
@@ -184,17 +186,18 @@ export function rowsJson(
   const valueKeys = enc.map((e) => `c${e.column}`)
   const segmentKeys = enc.map((_, k) => `j${k + 1}`)
   const parts = new Array<string>(rows.length)
+  const bytes = new Array<number>(rows.length)
   let length = rows.length ? rows.length + 1 : 2
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!
     let s = row.j0 as string
     for (let k = 0; k < enc.length; k++)
       s += JSON.stringify(wireValue(row[valueKeys[k]!], enc[k]!.type)) + (row[segmentKeys[k]!] as string)
-    length += s.length
+    length += bytes[r] = Buffer.byteLength(s)
     if (length > limit) return null
     parts[r] = s
   }
-  return { parts, length }
+  return { parts, length, bytes }
 }
 
 /** One value's JSON from its PostgreSQL text output (null for SQL NULL); see `TextRowsWriter`. */
@@ -308,6 +311,6 @@ export class TextRowsWriter {
     if (this.#at > 0) this.#parts.push(this.#chunk.subarray(0, this.#at))
     this.#chunk = Buffer.allocUnsafe(0)
     this.#at = 0
-    return { parts: this.#parts, length: this.#length }
+    return { parts: this.#parts, length: this.#length, bytes: this.#parts.map((p) => p.length) }
   }
 }

@@ -25,6 +25,12 @@ export interface SqlDialect {
    * index probe per key. PostgreSQL has no skip scan of its own; DuckDB has no such indexes.
    */
   looseIndexScan: boolean
+  /**
+   * The system column naming a stored row's physical location (PostgreSQL `ctid`), or ''. The one-descent
+   * loose walk (arg-pick-loose.ts) carries it instead of the picked row's values and fetches each picked
+   * row by it once at the end (a TID scan), so the recursion copies two narrow columns per step.
+   */
+  rowId: string
   /** String comparison collation to force ordinal (byte) ordering in ORDER BY, or ''. */
   ordinalCollation: string
   /** Typed placeholder text for parameter n. */
@@ -149,6 +155,7 @@ export const duckdbDialect: SqlDialect = {
   qualify: true,
   distinctOn: false,
   looseIndexScan: false,
+  rowId: '',
   ordinalCollation: '',
   placeholder: (n, type) => `CAST($${n} AS ${duckTypes[type]})`,
   epochUs: (x) => sql`epoch_us(${x})`,
@@ -245,6 +252,7 @@ export const postgresDialect: SqlDialect = {
   qualify: false,
   distinctOn: true,
   looseIndexScan: true,
+  rowId: 'ctid',
   ordinalCollation: ' COLLATE "C"',
   placeholder: (n, type) => `$${n}::${pgTypes[type]}`,
   epochUs: (x) => sql`(floor(extract(epoch from ${x}) * 1000000))::bigint`,

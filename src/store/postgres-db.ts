@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import { BulwarkError } from '../core/errors.js'
 import type {
@@ -27,6 +28,48 @@ export interface PostgresOptions {
    * every run pays it again. True keeps the server's own setting.
    */
   jit?: boolean
+  /**
+   * SQL text (characters) a connection may keep as prepared statements for `streamText` (see
+   * `StatementReuse`); 0 prepares none. Default 128 KiB.
+   */
+  preparedTextBudget?: number
+}
+
+/**
+ * Which `streamText` statements run as named prepared statements. A statement seen for the second time
+ * (process-wide, among the last 1,000) is prepared on the connection that runs it and reused there
+ * after: PostgreSQL then skips parsing and analysing it (3 ms for the 22 KB of a wide hunting query;
+ * 0.1 ms for the name's hash). Connections start with `plan_cache_mode=force_custom_plan`, so every
+ * execution is still planned for its own parameter values — the plans are those of unnamed statements.
+ * A prepared statement holds server memory (~0.8 MB for that wide query), so each connection keeps at
+ * most `budget` characters of prepared SQL text; the connection that would pass it is closed after
+ * its statement instead of being pooled (a fresh one starts empty).
+ */
+export class StatementReuse {
+  readonly #seen = new Map<string, true>()
+  readonly #prepared = new WeakMap<pg.PoolClient, { names: Set<string>; chars: number }>()
+
+  constructor(readonly budget: number) {}
+
+  /** The statement name to run `sql` under on `client`, or undefined (unnamed); `full`: close after. */
+  name(client: pg.PoolClient, sql: string): { name?: string; full: boolean } {
+    if (this.budget <= 0 || sql.length > this.budget) return { full: false }
+    const name = `bw_${createHash('sha1').update(sql).digest('hex')}`
+    const state = this.#prepared.get(client)
+    if (state?.names.has(name)) return { name, full: false }
+    if (!this.#seen.delete(name)) {
+      this.#seen.set(name, true)
+      if (this.#seen.size > 1000) this.#seen.delete(this.#seen.keys().next().value!)
+      return { full: false }
+    }
+    this.#seen.set(name, true)
+    const st = state ?? { names: new Set<string>(), chars: 0 }
+    this.#prepared.set(client, st)
+    if (st.chars + sql.length > this.budget) return { full: true }
+    st.names.add(name)
+    st.chars += sql.length
+    return { name, full: false }
+  }
 }
 
 // int8 → number when safe, numeric → number, timestamp without tz read as UTC, json/jsonb left as text.
@@ -177,8 +220,14 @@ class PgTx extends PgBase implements Db {
 }
 
 export class PostgresDb extends PgBase implements Db {
-  constructor(readonly pool: pg.Pool) {
+  readonly #statements: StatementReuse
+
+  constructor(
+    readonly pool: pg.Pool,
+    preparedTextBudget = 128 * 1024,
+  ) {
     super(pool, new Map())
+    this.#statements = new StatementReuse(preparedTextBudget)
   }
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
@@ -231,7 +280,8 @@ export class PostgresDb extends PgBase implements Db {
   /**
    * `Db.streamText`: a `pg.Query` in array row mode with every type left as text, on a connection of its
    * own; rows are handed over from its 'row' events, so none are accumulated. Cancellation (signal,
-   * or `onRow` throwing) cancels the backend through another pooled connection.
+   * or `onRow` throwing) cancels the backend through another pooled connection. Repeated statements
+   * run prepared (`StatementReuse`).
    */
   async streamText(
     sql: string,
@@ -246,9 +296,11 @@ export class PostgresDb extends PgBase implements Db {
     let failed = false
     let failure: unknown
     let rows = 0
+    const reuse = this.#statements.name(client, sql)
     opts?.signal?.addEventListener('abort', cancel, { once: true })
     try {
       const config: pg.QueryArrayConfig = {
+        ...(reuse.name ? { name: reuse.name } : {}),
         text: sql,
         values: params.map(toParam),
         rowMode: 'array',
@@ -280,7 +332,7 @@ export class PostgresDb extends PgBase implements Db {
       return rows
     } finally {
       opts?.signal?.removeEventListener('abort', cancel)
-      client.release(canceller.sent)
+      client.release(canceller.sent || reuse.full)
     }
   }
 
@@ -297,6 +349,9 @@ function startupOptions(schema: string | undefined, jit: boolean): string {
     // The text form of dates that `streamText` callers read (`YYYY-MM-DD HH:MI:SS[.ffffff]`), whatever
     // the server's default.
     '-c DateStyle=ISO,MDY',
+    // Prepared statements (`StatementReuse`) are planned for every execution's own values, as unnamed
+    // ones are: no generic plan that ignores, say, how narrow a time window is.
+    '-c plan_cache_mode=force_custom_plan',
   ].join(' ')
 }
 
@@ -327,5 +382,5 @@ export async function openPostgres(opts: PostgresOptions): Promise<PostgresDb> {
     const msg = err instanceof Error ? err.message : String(err)
     throw new BulwarkError(503, 'StoreUnavailable', `Cannot connect to PostgreSQL: ${msg}`, { cause: err })
   }
-  return new PostgresDb(pool)
+  return new PostgresDb(pool, opts.preparedTextBudget)
 }

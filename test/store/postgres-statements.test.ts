@@ -68,7 +68,7 @@ describe('PostgreSQL streamText runs repeated statements prepared', { skip: !pgU
   }
   const stream = async (db: Awaited<ReturnType<typeof openPostgres>>, sql: string, params: unknown[]) => {
     const rows: (string | null)[][] = []
-    await db.streamText!(sql, params as string[], (v) => rows.push([...v]))
+    await db.streamText(sql, params as string[], (v) => rows.push([...v]))
     return rows
   }
 

@@ -36,7 +36,8 @@ export function bindTabular(node: KNode, cx: BindCx): IrTabular {
         (kind === 'UnionOperator' ||
           kind === 'RangeOperator' ||
           kind === 'PrintOperator' ||
-          kind === 'SearchOperator')
+          kind === 'SearchOperator' ||
+          kind === 'FindOperator')
       )
         return op(node, { op: 'datatable', rows: [], columns: [], span: cx.span(node) }, cx)
       // The first operator of an mv-apply subquery reads the expanded sub-table.

@@ -55,7 +55,7 @@ function term(value: string, over: IrColumn[], cs: boolean, span: Span, cx: Bind
   return tests.reduce((a, b) => call('or', [a, b], 'bool', span))
 }
 
-function searchPredicate(n: KNode, cx: BindCx, columns: IrColumn[], cs: boolean): IrExpr {
+export function searchPredicate(n: KNode, cx: BindCx, columns: IrColumn[], cs: boolean): IrExpr {
   const span = cx.span(n)
   const kind = cx.kind(n)
   const lit = (x: KNode) => {

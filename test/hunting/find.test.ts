@@ -169,6 +169,20 @@ for (const b of backends)
       assert.deepEqual(win, [{ source_: 'DeviceInfo', DeviceId: 'd1' }])
     })
 
+    test('search without in (…): every hunting table, `$table` naming the source', async () => {
+      const got = await rows(db, `search "evil.example" | project ["$table"], DeviceId, RemoteUrl`)
+      assert.deepEqual(got, [{ $table: 'DeviceNetworkEvents', DeviceId: 'd1', RemoteUrl: 'evil.example' }])
+      const both = await rows(
+        db,
+        `search "host1" | summarize n = count() by ["$table"] | sort by ["$table"] asc`,
+      )
+      assert.deepEqual(both, [
+        { $table: 'DeviceInfo', n: 1 },
+        { $table: 'DeviceNetworkEvents', n: 1 },
+        { $table: 'DeviceProcessEvents', n: 2 },
+      ])
+    })
+
     test('without in (…): every hunting table', async () => {
       const got = await rows(db, `find where RemoteUrl == "evil.example" project DeviceName, RemoteUrl`)
       assert.deepEqual(got, [

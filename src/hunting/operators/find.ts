@@ -1,9 +1,9 @@
-import { operatorBinders, type BindCx } from '../bind/bind-context.js'
+import { operatorBinders } from '../bind/bind-context.js'
 import { listElements } from '../bind/scalar.js'
 import { unsupported } from '../diagnostics.js'
-import { lenientColumns } from '../front-end/globals.js'
 import { call, type IrColumn, type IrExpr, type IrNamed, type IrTabular } from '../ir/ir.js'
 import { searchPredicate } from './search.js'
+import { tableScan } from './union.js'
 
 /**
  * `find [withsource=Name] [in (T1, T2, …)] where Predicate [project-smart | project c1[:type], …]`: the
@@ -113,11 +113,4 @@ function columnsRead(e: IrExpr, out = new Set<string>()): Set<string> {
   if (e.k === 'col') out.add(e.name)
   else if (e.k === 'call') for (const a of e.args) columnsRead(a, out)
   return out
-}
-
-function tableScan(name: string, cx: BindCx, span: IrTabular['span']): IrTabular {
-  const columns: IrColumn[] = cx.lenient
-    ? (lenientColumns(cx.catalogue, name)?.columns ?? []).map(([n, type]) => ({ name: n, type }))
-    : cx.catalogue.tables[name]!.columns.map(([n, type]) => ({ name: n, type }))
-  return { op: 'scan', table: name, lenient: cx.lenient, columns, span }
 }

@@ -4,13 +4,14 @@ import { unsupported } from '../diagnostics.js'
 import type { KNode } from '../front-end/kusto-types.js'
 import { call, type IrColumn, type IrExpr, type IrTabular, type Span } from '../ir/ir.js'
 import { paramValue } from './mv-expand.js'
+import { tableScan } from './union.js'
 
 /**
  * `search [kind=case_sensitive] [in (T1, T2, …)] Predicate`: the tables' rows (a union with `$table`
  * naming the source, columns merged by name) filtered by the predicate. A bare string term matches when
  * any column has it as a term (`"ab"` → has, `"ab*"` → hasprefix, `"*ab"` → hassuffix, `"*ab*"` →
  * contains; values read as text, absent columns as empty); `Col:"ab"` applies the same to one column;
- * everything else is an ordinary boolean expression. Without `in (…)` (all tables) it answers 400.
+ * everything else is an ordinary boolean expression. Without `in (…)`: every hunting table.
  */
 operatorBinders.set('SearchOperator', (node, input, cx) => {
   const span = cx.span(node)
@@ -30,8 +31,18 @@ operatorBinders.set('SearchOperator', (node, input, cx) => {
       columns,
       span,
     }
-  } else if (leading) return unsupported('search over all tables', span, 'name them with search in (…)')
-  else source = input
+  } else if (leading) {
+    // Every hunting table (the binder's output has all their columns).
+    const tables = Object.keys(cx.catalogue.tables)
+    source = {
+      op: 'union',
+      inputs: tables.map((t) => tableScan(t, cx, span)),
+      source: '$table',
+      sourceNames: tables,
+      columns,
+      span,
+    }
+  } else source = input
   const cs = paramValue(node, cx, 'kind')?.toLowerCase() === 'case_sensitive'
   const searched = columns.filter((c) => c.name !== '$table')
   const predicate = searchPredicate(cx.child(node, 'Condition')!, cx, searched, cs)

@@ -3,7 +3,7 @@ import { listElements } from '../bind/scalar.js'
 import { unsupported } from '../diagnostics.js'
 import { lenientColumns } from '../front-end/globals.js'
 import type { KNode } from '../front-end/kusto-types.js'
-import type { IrColumn, IrTabular } from '../ir/ir.js'
+import type { IrColumn, IrTabular, Span } from '../ir/ir.js'
 import { registerLowering } from '../sql/lowerer.js'
 import { ident, list, param, raw, sql, type SqlNode } from '../sql/sql-tree.js'
 import { convert } from '../sql/convert.js'
@@ -16,17 +16,20 @@ function wildcardTables(pattern: string, cx: BindCx): string[] {
   return Object.keys(cx.catalogue.tables).filter((t) => re.test(t))
 }
 
+/** A scan of every column of hunting table `table` (as the binder reads it: lenient or strict). */
+export function tableScan(table: string, cx: BindCx, span: Span): IrTabular {
+  const columns: IrColumn[] = cx.lenient
+    ? (lenientColumns(cx.catalogue, table)?.columns ?? []).map(([name, type]) => ({ name, type }))
+    : cx.catalogue.tables[table]!.columns.map(([name, type]) => ({ name, type }))
+  return { op: 'scan', table, lenient: cx.lenient, columns, span }
+}
+
 function unionInputs(node: KNode, cx: BindCx): { ir: IrTabular; source: string }[] {
   const out: { ir: IrTabular; source: string }[] = []
   for (const e of listElements(cx.child(node, 'Expressions'), cx)) {
     const text = cx.textOf(e).trim()
     if (/^[A-Za-z_][\w]*\*[\w*]*$/.test(text) || text.includes('*')) {
-      for (const t of wildcardTables(text, cx)) {
-        const columns: IrColumn[] = cx.lenient
-          ? (lenientColumns(cx.catalogue, t)?.columns ?? []).map(([name, type]) => ({ name, type }))
-          : cx.catalogue.tables[t]!.columns.map(([name, type]) => ({ name, type }))
-        out.push({ ir: { op: 'scan', table: t, lenient: cx.lenient, columns, span: cx.span(e) }, source: t })
-      }
+      for (const t of wildcardTables(text, cx)) out.push({ ir: tableScan(t, cx, cx.span(e)), source: t })
       continue
     }
     out.push({ ir: cx.tabular(e), source: /^[A-Za-z_]\w*$/.test(text) ? text : `union_arg${out.length}` })

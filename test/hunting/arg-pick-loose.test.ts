@@ -158,6 +158,20 @@ const shapes = [
   'summarize arg_max(Timestamp, DeviceId) by DeviceId',
 ]
 
+/** `where` ranges of the value column against constants, which the walk takes into its index conditions. */
+const ranges = [
+  'where Timestamp > datetime(2025-06-01 09:30)',
+  'where Timestamp < datetime(2025-06-01 10:15)',
+  'where Timestamp between (datetime(2025-06-01 08:30) .. datetime(2025-06-01 10:45))',
+  'where Timestamp >= ago(365d)',
+  'where Timestamp > datetime(2025-04-15) and datetime(2025-06-01 10:15) > Timestamp',
+  'where Timestamp > datetime(2025-04-01) | where Timestamp <= datetime(2025-06-01 10:30)',
+]
+const rangeShapes = ranges.flatMap((r) => [
+  `${r} | summarize arg_max(Timestamp, FileName) by DeviceId`,
+  `${r} | summarize arg_min(Timestamp, *) by DeviceId`,
+])
+
 const pgSql = (query: string, scope: HuntingScope, stable = false) => {
   const c = engine.compile(query, {
     dialect: 'postgres',
@@ -180,6 +194,24 @@ describe('loose index scan for arg_max/arg_min by a key (PostgreSQL lowering)', 
     assert.ok(
       isLoose('DeviceNetworkEvents | summarize arg_max(Timestamp, RemoteIP) by DeviceId', scopes.all!),
     )
+  })
+
+  test('takes `where` ranges of the value column against constants into the walk', () => {
+    for (const q of rangeShapes)
+      for (const scope of Object.values(scopes)) assert.ok(isLoose(`DeviceProcessEvents | ${q}`, scope), q)
+    // Without the API's time window a range still excludes null values: the one-descent walk.
+    const walk = pgSql(`DeviceProcessEvents | ${rangeShapes[0]!}`, scopes.all!)
+    assert.ok(!walk.includes(KEY_WALK) && walk.includes('"__walk"("__k", "__r")'), 'one descent per key')
+    assert.ok(walk.includes(`"Timestamp" > `), 'the range is in the scan the steps read')
+    for (const q of [
+      'where FileName == "a.exe" | summarize arg_max(Timestamp, FileName) by DeviceId',
+      'where Timestamp > datetime(2025-06-01) and FileName != "" | summarize arg_max(Timestamp, FileName) by DeviceId',
+      'where Timestamp > datetime(2025-06-01) or Timestamp < datetime(2025-01-01) | summarize arg_max(Timestamp, FileName) by DeviceId',
+      'where ProcessId > 3 | summarize arg_max(Timestamp, FileName) by DeviceId',
+      'where Timestamp > ProcessCreationTime | summarize arg_max(Timestamp, FileName) by DeviceId',
+      'where Timestamp != datetime(2025-06-01) | summarize arg_max(Timestamp, FileName) by DeviceId',
+    ])
+      assert.ok(!isLoose(`DeviceProcessEvents | ${q}`, scopes.window!), q)
   })
 
   test('falls back to DISTINCT ON elsewhere', () => {
@@ -312,6 +344,16 @@ for (const b of backends)
             assert.deepEqual(canon(loose, stable), canon(generic, stable), `${name}: ${s}`)
           }
         })
+
+    for (const stable of [false, true])
+      test(`where ranges: the walk equals the generic lowering in every scope${stable ? ' (stable)' : ''}`, async () => {
+        for (const q of rangeShapes)
+          for (const [name, scope] of Object.entries({ ...scopes, ...walkScopes })) {
+            const loose = await run(`DeviceProcessEvents | ${q}`, scope, stable)
+            const generic = await run(`DeviceProcessEvents | where 1 == 1 | ${q}`, scope, stable)
+            assert.deepEqual(canon(loose, stable), canon(generic, stable), `${name}: ${q}`)
+          }
+      })
 
     test('an empty table: no rows from the walk or the null group', async () => {
       for (const fn of ['arg_max', 'arg_min'])

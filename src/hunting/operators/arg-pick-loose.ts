@@ -3,6 +3,7 @@ import type { IrExpr, IrTabular, KType } from '../ir/ir.js'
 import type { Lowerer, Stage } from '../sql/lowerer.js'
 import { ident, list, raw, sql, type SqlNode } from '../sql/sql-tree.js'
 import { lowerScan, ROW_ID, scanStoredColumn, scopeDeviceIds } from './scan.js'
+import { whereChainOnScan } from './where.js'
 
 type Summarize = IrTabular & { op: 'summarize' }
 
@@ -20,7 +21,9 @@ const R = '__r'
  * (`DISTINCT ON`). Returns null when the shape does not apply; the caller then lowers it generically.
  *
  * Applies only to one `by` key that is a plain column and one row picker whose value is a plain column,
- * straight over a table scan (no `where`/`take` fused into it) whose columns are read unchanged, and only
+ * straight over a table scan whose columns are read unchanged — optionally through `where` ranges of the
+ * value column against constants (`Timestamp > ago(7d)`, `between`), fused into the scan, so that every
+ * step carries them as index conditions (and they exclude null values) — and only
  * when the catalogue's PostgreSQL indexes hold (TenantId, k, v). Where values cannot be null (a Timestamp
  * value under the time window — the API's normal case) and without a device scope, one index descent per
  * key (arg_max; arg_min walks up: `k > w.k`, `ORDER BY k ASC, v ASC`):
@@ -67,14 +70,18 @@ export function lowerLooseArgPick(s: Summarize, lx: Lowerer): Stage | null {
   const fit = looseShape(s, lx)
   if (!fit) return null
   const { scan, picker, keyType } = fit
-  // The scan's time window (`Timestamp >= $min`) already excludes null Timestamps: no null-value probes.
-  const nullValues = !(fit.storedValue === 'Timestamp' && lx.opts.scope.minTimestampUs != null)
+  // The scan's time window (`Timestamp >= $min`) already excludes null Timestamps, and so does every
+  // fused range predicate on the value: no null-value probes.
+  const nullValues = !(
+    (fit.storedValue === 'Timestamp' && lx.opts.scope.minTimestampUs != null) ||
+    fit.predicates.length > 0
+  )
   const ids = fit.storedKey === 'DeviceId' ? scopeDeviceIds(lx) : null
   // One descent per key (below) where values cannot be null and without a device scope; the steps then
   // carry the picked row's location where the dialect has one (fetched once per key at the end).
   const oneDescent = !nullValues && !ids
   const byRowId = oneDescent && lx.d.rowId !== ''
-  const input = byRowId ? lowerScan(scan, lx, { rowId: true }) : lx.tabular(scan)
+  const input = lowerScan(scan, lx, { predicates: fit.predicates, rowId: byRowId })
   lx.inline(input)
   const cols = lx.allocate(s.columns)
   const cx = lx.scalarCx(lx.scopeOf(input))
@@ -160,8 +167,9 @@ function tieKey(x: SqlNode, t: KType, lx: Lowerer): SqlNode {
 
 /** The parts of a summarize the loose index scan applies to, or null. */
 function looseShape(s: Summarize, lx: Lowerer) {
-  if (!lx.d.looseIndexScan || s.input.op !== 'scan' || s.by.length !== 1 || s.aggs.length !== 1) return null
-  const scan = s.input
+  const chain = whereChainOnScan(s.input)
+  if (!lx.d.looseIndexScan || !chain || s.by.length !== 1 || s.aggs.length !== 1) return null
+  const { scan, predicates } = chain
   const key = s.by[0]!.expr
   const picker = s.aggs[0]!
   const value = picker.args[0]
@@ -172,6 +180,10 @@ function looseShape(s: Summarize, lx: Lowerer) {
   const k = scanStoredColumn(scan, lx, key.name)
   const v = scanStoredColumn(scan, lx, value.name)
   if (!k || !v) return null
+  // `where` over the scan: only ranges of the value column against constants (`Timestamp > ago(7d)`,
+  // `between`), which the walk's index conditions bound; other filters could make a step read every
+  // index entry of the keys without a matching row, so those keep the generic lowering.
+  if (!predicates.every((p) => valueRange(p, value.name))) return null
   const indexes = huntingCatalogue.pgIndexes[k.table] ?? []
   const walkable = indexes.some(
     (ix) => ix.length >= 3 && ix[0] === 'TenantId' && ix[1] === k.column && ix[2] === v.column,
@@ -185,5 +197,26 @@ function looseShape(s: Summarize, lx: Lowerer) {
     keyType: key.type,
     storedKey: k.column,
     storedValue: v.column,
+    predicates,
   }
+}
+
+const RANGE_OPS: ReadonlySet<string> = new Set(['>', '>=', '<', '<=', 'between'])
+
+/** `v op constant` / `constant op v` / `v between (a .. b)` / their `and`, with no other column read. */
+function valueRange(p: IrExpr, value: string): boolean {
+  if (p.k !== 'call') return false
+  if (p.fn === 'and') return p.args.every((a) => valueRange(a, value))
+  if (!RANGE_OPS.has(p.fn)) return false
+  const isValue = (e: IrExpr) => e.k === 'col' && e.name === value && e.side === undefined
+  const [first, ...rest] = p.args
+  if (p.fn === 'between') return !!first && isValue(first) && rest.every(constant)
+  const [a, b] = p.args
+  return !!a && !!b && ((isValue(a) && constant(b)) || (constant(a) && isValue(b)))
+}
+
+/** An expression of literals and functions of them (`ago(7d)`, `datetime(…)`, `now()`): no column. */
+function constant(e: IrExpr): boolean {
+  if (e.k === 'lit') return true
+  return e.k === 'call' && e.args.every(constant)
 }

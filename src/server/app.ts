@@ -52,6 +52,7 @@ export async function openStore(config: Config, dataDir: string): Promise<Db> {
     return openPostgres({
       url: config.postgresUrl!,
       ...(config.postgresSchema ? { schema: config.postgresSchema } : {}),
+      preparedTextBudget: config.postgresPreparedTextBudget,
     })
   return openDuckDb({ path: resolve(dataDir, 'bulwark.duckdb') })
 }

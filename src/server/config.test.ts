@@ -46,6 +46,18 @@ describe('config', () => {
     )
   })
 
+  it('sets the PostgreSQL prepared-statement budget (0 turns prepared statements off)', () => {
+    assert.equal(loadConfig({ env: {} }).postgresPreparedTextBudget, 128 * 1024)
+    assert.equal(
+      loadConfig({ env: { BULWARK_POSTGRES_PREPARED_TEXT_BUDGET: '0' } }).postgresPreparedTextBudget,
+      0,
+    )
+    assert.throws(
+      () => loadConfig({ env: {}, flags: { postgresPreparedTextBudget: -1 } }),
+      /postgresPreparedTextBudget/,
+    )
+  })
+
   it('rejects unknown settings', () => {
     assert.throws(() => loadConfig({ env: {}, flags: { prot: 1 } }), /Unrecognized key.*prot|prot/)
   })

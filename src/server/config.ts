@@ -27,6 +27,17 @@ export const configSchema = z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
       .optional(),
+    /**
+     * SQL text (characters) each PostgreSQL connection may keep as prepared statements for repeated
+     * hunting queries (`StatementReuse`); 0 turns them off (e.g. behind a pooler without prepared
+     * statement support).
+     */
+    postgresPreparedTextBudget: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(16 * 1024 * 1024)
+      .default(128 * 1024),
     demo: z.coerce.boolean().default(false),
     seed: z.coerce
       .number()

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type pg from 'pg'
+import { openStore } from '../../src/server/app.js'
+import { loadConfig } from '../../src/server/config.js'
 import { openPostgres, StatementReuse } from '../../src/store/postgres-db.js'
 import { freshSchemaName, pgUrl } from '../helpers/stores.js'
 
@@ -97,6 +99,34 @@ describe('PostgreSQL streamText runs repeated statements prepared', { skip: !pgU
       assert.equal(mode!.plan_cache_mode, 'force_custom_plan')
     } finally {
       await close()
+    }
+  })
+
+  it('takes its budget from the config: postgresPreparedTextBudget 0 prepares nothing', async () => {
+    // Sequential calls reuse the pool's last idle connection, where the statements would be prepared.
+    for (const [budget, prepared] of [
+      [undefined, 1],
+      [0, 0],
+    ] as const) {
+      const schema = freshSchemaName()
+      const config = loadConfig({
+        env: {},
+        flags: {
+          store: 'postgres',
+          postgresUrl: pgUrl!,
+          postgresSchema: schema,
+          ...(budget === undefined ? {} : { postgresPreparedTextBudget: budget }),
+        },
+      })
+      const db = (await openStore(config, '/nonexistent')) as Awaited<ReturnType<typeof openPostgres>>
+      try {
+        for (let i = 0; i < 3; i++) await stream(db, 'SELECT $1::int AS x', [i])
+        const n = await db.query('SELECT count(*)::int AS n FROM pg_prepared_statements')
+        assert.deepEqual(n, [{ n: prepared }], `budget ${budget ?? 'default'}`)
+      } finally {
+        await db.execute(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined)
+        await db.close()
+      }
     }
   })
 

@@ -37,6 +37,8 @@ export interface SqlDialect {
   placeholder(n: number, type: KType): string
   epochUs(x: SqlNode): SqlNode
   fromEpochUs(x: SqlNode): SqlNode
+  /** datetime `x` plus `us` microseconds (a bigint: KQL timespans are microseconds in SQL). */
+  addMicros(x: SqlNode, us: SqlNode): SqlNode
   /** `x` (JSON) at a JSON path given as a list of keys/indices (parameters). */
   jsonPath(x: SqlNode, path: SqlNode, kind: 'json' | 'text'): SqlNode
   /** Path parameter value for `jsonPath`. */
@@ -160,6 +162,7 @@ export const duckdbDialect: SqlDialect = {
   placeholder: (n, type) => `CAST($${n} AS ${duckTypes[type]})`,
   epochUs: (x) => sql`epoch_us(${x})`,
   fromEpochUs: (x) => sql`make_timestamp(CAST(${x} AS BIGINT))`,
+  addMicros: (x, us) => sql`make_timestamp(CAST(epoch_us(${x}) + ${us} AS BIGINT))`,
   jsonPath: (x, path, kind) =>
     kind === 'json' ? sql`json_extract(${x}, ${path})` : sql`json_extract_string(${x}, ${path})`,
   jsonPathParam: (steps) =>
@@ -257,6 +260,8 @@ export const postgresDialect: SqlDialect = {
   placeholder: (n, type) => `$${n}::${pgTypes[type]}`,
   epochUs: (x) => sql`(floor(extract(epoch from ${x}) * 1000000))::bigint`,
   fromEpochUs: (x) => sql`(timestamp '1970-01-01' + (${x}) * interval '1 microsecond')`,
+  // Not through epochUs: `extract(epoch …)` is numeric arithmetic, several times the cost per row.
+  addMicros: (x, us) => sql`(${x} + (${us}) * interval '1 microsecond')`,
   jsonPath: (x, path, kind) =>
     kind === 'json' ? sql`(${x} #> (${path})::text[])` : sql`(${x} #>> (${path})::text[])`,
   jsonPathParam: (steps) =>

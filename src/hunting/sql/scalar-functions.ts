@@ -85,10 +85,10 @@ function arith(op: '+' | '-' | '*' | '/' | '%'): ScalarImpl {
     const bt = b!.type
     if (at === 'datetime' && bt === 'datetime' && op === '-')
       return sql`(${d.epochUs(cx.expr(a!))} - ${d.epochUs(cx.expr(b!))})`
-    if (at === 'datetime' && bt === 'timespan' && (op === '+' || op === '-'))
-      return d.fromEpochUs(sql`${d.epochUs(cx.expr(a!))} ${raw(op)} ${cx.expr(b!)}`)
-    if (at === 'timespan' && bt === 'datetime' && op === '+')
-      return d.fromEpochUs(sql`${d.epochUs(cx.expr(b!))} + ${cx.expr(a!)}`)
+    if (at === 'datetime' && bt === 'timespan' && op === '+') return d.addMicros(cx.expr(a!), cx.expr(b!))
+    if (at === 'datetime' && bt === 'timespan' && op === '-')
+      return d.addMicros(cx.expr(a!), sql`-(${cx.expr(b!)})`)
+    if (at === 'timespan' && bt === 'datetime' && op === '+') return d.addMicros(cx.expr(b!), cx.expr(a!))
     if (at === 'timespan' && bt === 'timespan' && op === '/')
       return sql`(CAST(${cx.expr(a!)} AS DOUBLE PRECISION) / nullif(${cx.expr(b!)}, 0))`
     if (at === 'timespan' && op === '/' && numericTypes.has(bt))
@@ -690,8 +690,7 @@ export const scalarFunctions: Readonly<Record<string, ScalarImpl>> = {
 
 /** `between (dt .. timespan)` means `dt .. dt + timespan`. */
 function upper(lo: IrExpr, hi: IrExpr, t: KType, cx: ScalarCx): SqlNode {
-  if (t === 'datetime' && hi.type === 'timespan')
-    return cx.d.fromEpochUs(sql`${cx.d.epochUs(cx.as(lo, 'datetime'))} + ${cx.expr(hi)}`)
+  if (t === 'datetime' && hi.type === 'timespan') return cx.d.addMicros(cx.as(lo, 'datetime'), cx.expr(hi))
   return cx.as(hi, t)
 }
 

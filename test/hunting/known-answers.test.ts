@@ -385,6 +385,28 @@ const cases: Case[] = [
   c('now reads the clock', `print a = now()`, [{ a: '2025-06-01T12:00:00.0000000Z' }]),
   c('now with offset', `print a = now(-1h)`, [{ a: '2025-06-01T11:00:00.0000000Z' }]),
   c('datetime arithmetic', `print a = datetime(2025-01-01) + 1d`, [{ a: '2025-01-02T00:00:00.0000000Z' }]),
+  c(
+    'datetime ± timespan keeps microseconds, crosses month ends; timespan + datetime; a null timespan gives null',
+    `datatable(t:datetime, s:timespan)[datetime(2025-01-01 00:00:00.123456), 1h, datetime(2025-03-01), 1d, datetime(2025-01-01), time(null)]
+     | extend minus = t - s, plus = s + t, upto = t between (datetime(2024-12-31 23:30) .. 30m)`,
+    [
+      {
+        t: '2025-01-01T00:00:00.1234560Z',
+        s: '01:00:00',
+        minus: '2024-12-31T23:00:00.1234560Z',
+        plus: '2025-01-01T01:00:00.1234560Z',
+        upto: false,
+      },
+      {
+        t: '2025-03-01T00:00:00.0000000Z',
+        s: '1.00:00:00',
+        minus: '2025-02-28T00:00:00.0000000Z',
+        plus: '2025-03-02T00:00:00.0000000Z',
+        upto: false,
+      },
+      { t: '2025-01-01T00:00:00.0000000Z', s: null, minus: null, plus: null, upto: true },
+    ],
+  ),
   c('datetime difference is a timespan', `print a = datetime(2025-01-02) - datetime(2025-01-01 12:00)`, [
     { a: '12:00:00' },
   ]),

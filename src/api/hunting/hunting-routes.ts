@@ -182,12 +182,9 @@ export function graphResponseBody(out: RunQueryOutcome & { ok: true }): Buffer {
  */
 export function jsonBody(head: string, array: JsonArrayText, tail: string): Buffer {
   const { parts } = array
-  const sizes = array.bytes ?? new Array<number>(parts.length)
+  const sizes = array.bytes ?? parts.map((p) => (typeof p === 'string' ? Buffer.byteLength(p) : p.length))
   let size = Buffer.byteLength(head) + Buffer.byteLength(tail) + 2 + Math.max(0, parts.length - 1)
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!
-    size += array.bytes ? sizes[i]! : (sizes[i] = typeof p === 'string' ? Buffer.byteLength(p) : p.length)
-  }
+  for (const n of sizes) size += n
   const buf = Buffer.allocUnsafe(size)
   let at = buf.write(head, 0)
   buf[at++] = 0x5b // [

@@ -2,6 +2,7 @@ import { operatorBinders } from '../bind/bind-context.js'
 import { listElements } from '../bind/scalar.js'
 import { unsupported } from '../diagnostics.js'
 import { call, type IrColumn, type IrExpr, type IrNamed, type IrTabular } from '../ir/ir.js'
+import { exprColumns } from '../ir/prune.js'
 import { searchPredicate } from './search.js'
 import { tableScan } from './union.js'
 
@@ -48,9 +49,10 @@ operatorBinders.set('FindOperator', (node, input, cx) => {
   const condition = cx.child(node, 'Condition')
   if (!condition) return unsupported('find without a predicate', span)
   const predicate = searchPredicate(condition, cx, [...all.values()], false)
-  const read = columnsRead(predicate)
+  // `*` (every column) reads them all.
+  const read = exprColumns([predicate]) ?? new Set(all.keys())
   for (const name of read)
-    if (!all.has(name))
+    if ((types.get(name)?.size ?? 0) > 1)
       return unsupported(`find over tables whose column '${name}' has different types`, span)
   const searched = tables.filter((t) => t.ir.columns.some((c) => read.has(unionName(c))))
   if (searched.length === 0) return { op: 'datatable', rows: [], columns: output, span }
@@ -107,10 +109,4 @@ function packRest(
   }
   args.push({ k: 'lit', value: null, type: 'dynamic' })
   return call('case', args, 'dynamic', span)
-}
-
-function columnsRead(e: IrExpr, out = new Set<string>()): Set<string> {
-  if (e.k === 'col') out.add(e.name)
-  else if (e.k === 'call') for (const a of e.args) columnsRead(a, out)
-  return out
 }
